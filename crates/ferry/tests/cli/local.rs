@@ -1,0 +1,93 @@
+//! ferry's own local PostgreSQL: with no database configured, `up` just works.
+
+use ferry_test_support::TestProject;
+
+use super::{Run, ferry_cmd};
+
+#[test]
+fn with_no_database_configured_ferry_runs_its_own_postgres() {
+    let project = TestProject::new();
+    project.write_migration("001_a.sql", "create table a (id int);");
+    project.write_migration("001_a.down.sql", "drop table a;");
+    let up = Run::from(ferry_cmd(project.path()).arg("up").output().unwrap());
+    let cleanup = || {
+        let _ = ferry_cmd(project.path())
+            .args(["db", "destroy", "--yes"])
+            .output();
+    };
+    if up.code != 0 {
+        cleanup();
+    }
+    up.assert_code(0);
+    assert!(
+        up.stderr.contains("ferry's local PostgreSQL"),
+        "{}",
+        up.stderr
+    );
+
+    let status = Run::from(
+        ferry_cmd(project.path())
+            .args(["status", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let db = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "status", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let url = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "url"])
+            .output()
+            .unwrap(),
+    );
+    let stop = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "stop"])
+            .output()
+            .unwrap(),
+    );
+    let stopped = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "status", "--json"])
+            .output()
+            .unwrap(),
+    );
+    // Any command starts it again, with the data kept.
+    let again = Run::from(
+        ferry_cmd(project.path())
+            .args(["status", "--json"])
+            .output()
+            .unwrap(),
+    );
+    cleanup();
+
+    status.assert_code(0);
+    assert_eq!(status.json()["migrations"][0]["state"], "applied");
+    assert_eq!(db.json()["running"], true);
+    assert!(url.stdout.starts_with("postgres://"), "{}", url.stdout);
+    stop.assert_code(0);
+    assert_eq!(stopped.json()["running"], false);
+    again.assert_code(0);
+    assert_eq!(again.json()["migrations"][0]["state"], "applied");
+}
+
+#[test]
+fn ephemeral_runs_on_a_throwaway_cluster() {
+    let project = TestProject::new();
+    project.write_migration("001_a.sql", "create table a (id int);");
+    let run = Run::from(
+        ferry_cmd(project.path())
+            .args(["--ephemeral", "up"])
+            .output()
+            .unwrap(),
+    );
+    run.assert_code(0);
+    assert!(run.stderr.contains("throwaway"), "{}", run.stderr);
+    assert!(
+        !project.path().join(".ferry/postgres.toml").exists(),
+        "no local cluster was created"
+    );
+}

@@ -1,0 +1,522 @@
+//! The tracking schema: the state of each migration and an append-only history.
+//!
+//! `"<schema>".migrations` holds one row per migration that ferry applied, baselined, or that
+//! failed without a transaction to roll it back; `"<schema>".history` records every apply,
+//! rollback, baseline, repair and failure (who, when, how long, from which host) and is never
+//! updated or deleted. `"<schema>".meta` holds the version of these tables, so that later
+//! releases can upgrade them. The schema name is configurable and always quoted.
+
+use std::time::Duration;
+
+use postgres::GenericClient;
+use postgres::types::ToSql;
+use serde::Serialize;
+
+/// The version of the tracking tables this release writes.
+pub const TABLES_VERSION: i32 = 1;
+
+/// One row of the migrations table.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedRow {
+    /// Canonical version key (`1`, `1.10`).
+    pub version: String,
+    /// The version as written in the file name when it was applied.
+    pub version_text: String,
+    pub name: String,
+    pub script: String,
+    pub checksum: String,
+    pub checksum_bytes: String,
+    pub state: RowState,
+    pub transactional: bool,
+    /// For a no-transaction migration: how many statements completed.
+    pub statements_done: Option<i32>,
+    pub statements_total: Option<i32>,
+    pub error: Option<String>,
+    pub applied_at: String,
+    pub applied_by: String,
+    pub host: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub baselined: bool,
+}
+
+/// The state recorded for a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowState {
+    Applied,
+    /// A no-transaction migration that stopped on an error.
+    Failed,
+    /// A no-transaction migration in progress, or whose runner died.
+    Running,
+}
+
+impl RowState {
+    fn parse(text: &str) -> RowState {
+        match text {
+            "applied" => RowState::Applied,
+            "failed" => RowState::Failed,
+            _ => RowState::Running,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowState::Applied => "applied",
+            RowState::Failed => "failed",
+            RowState::Running => "running",
+        }
+    }
+}
+
+/// One row of the history table.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub at: String,
+    pub action: String,
+    pub version: Option<String>,
+    pub name: Option<String>,
+    pub checksum: Option<String>,
+    pub db_user: String,
+    pub os_user: Option<String>,
+    pub host: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub ferry_version: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Who runs ferry, for the history.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub os_user: String,
+    pub host: String,
+}
+
+impl Actor {
+    /// The current OS user and host name.
+    pub fn current() -> Actor {
+        let os_user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| current_uid_name());
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .or_else(|_| std::env::var("HOSTNAME"))
+            .unwrap_or_default();
+        Actor { os_user, host }
+    }
+}
+
+fn current_uid_name() -> String {
+    // Without $USER (cron, CI containers), fall back to the owner of /proc/self.
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| format!("uid {}", m.uid()))
+        .unwrap_or_default()
+}
+
+/// An entry to append to the history.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryEntry<'a> {
+    pub action: &'a str,
+    pub version: Option<&'a str>,
+    pub version_text: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub checksum: Option<&'a str>,
+    pub duration: Option<Duration>,
+    pub detail: Option<&'a str>,
+}
+
+/// A migration's state to write.
+#[derive(Debug, Clone)]
+pub struct RowWrite<'a> {
+    pub version: &'a str,
+    pub version_text: &'a str,
+    pub name: &'a str,
+    pub script: &'a str,
+    pub checksum: &'a str,
+    pub checksum_bytes: &'a str,
+    pub state: RowState,
+    pub transactional: bool,
+    pub statements_done: Option<i32>,
+    pub statements_total: Option<i32>,
+    pub error: Option<&'a str>,
+    pub duration: Option<Duration>,
+    pub baselined: bool,
+}
+
+/// Access to the tracking tables of one schema.
+#[derive(Debug, Clone)]
+pub struct Tracking {
+    schema: String,
+    quoted: String,
+    actor: Actor,
+}
+
+impl Tracking {
+    pub fn new(schema: &str, actor: Actor) -> Tracking {
+        Tracking {
+            schema: schema.to_owned(),
+            quoted: quote_ident(schema),
+            actor,
+        }
+    }
+
+    /// The schema name, unquoted.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The key of the advisory lock that serialises runners on this database, derived from the
+    /// tracking schema's name so two projects with different schemas in one database do not
+    /// block each other.
+    pub fn lock_key(&self) -> i64 {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("ferry:migrations:{}", self.schema).as_bytes());
+        i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+    }
+
+    /// Whether the tracking tables exist (read-only commands never create them).
+    pub fn exists(&self, client: &mut impl GenericClient) -> Result<bool, postgres::Error> {
+        let row = client.query_one(
+            "select to_regclass(format('%I.%I', $1::text, 'migrations')) is not null",
+            &[&self.schema],
+        )?;
+        Ok(row.get(0))
+    }
+
+    /// Creates the tracking tables when missing, and upgrades them when an older release made them.
+    /// Runs under the advisory lock.
+    pub fn ensure(&self, client: &mut impl GenericClient) -> Result<(), TrackingError> {
+        if self.exists(client)? {
+            let version = self.tables_version(client)?;
+            if version > TABLES_VERSION {
+                return Err(TrackingError::NewerTables {
+                    schema: self.schema.clone(),
+                    found: version,
+                    supported: TABLES_VERSION,
+                });
+            }
+            return Ok(());
+        }
+        let s = &self.quoted;
+        client.batch_execute(&format!(
+            "create schema if not exists {s};
+             create table {s}.meta (
+                 key text primary key,
+                 value text not null
+             );
+             insert into {s}.meta values ('tables_version', '{TABLES_VERSION}');
+             create table {s}.migrations (
+                 version text primary key,
+                 version_text text not null,
+                 name text not null,
+                 script text not null,
+                 checksum text not null,
+                 checksum_bytes text not null,
+                 state text not null check (state in ('applied', 'failed', 'running')),
+                 transactional boolean not null,
+                 statements_done integer,
+                 statements_total integer,
+                 error text,
+                 baselined boolean not null default false,
+                 applied_at timestamptz not null default now(),
+                 applied_by text not null default current_user,
+                 os_user text,
+                 host text,
+                 duration_ms bigint,
+                 ferry_version text
+             );
+             create table {s}.history (
+                 id bigint generated always as identity primary key,
+                 at timestamptz not null default clock_timestamp(),
+                 action text not null,
+                 version text,
+                 version_text text,
+                 name text,
+                 checksum text,
+                 db_user text not null default current_user,
+                 os_user text,
+                 host text,
+                 duration_ms bigint,
+                 ferry_version text,
+                 detail text
+             );
+             comment on schema {s} is 'ferry: migration tracking. Do not edit by hand; use ferry repair.';"
+        ))?;
+        Ok(())
+    }
+
+    fn tables_version(&self, client: &mut impl GenericClient) -> Result<i32, postgres::Error> {
+        let row = client.query_opt(
+            &format!(
+                "select value from {}.meta where key = 'tables_version'",
+                self.quoted
+            ),
+            &[],
+        )?;
+        Ok(row
+            .and_then(|r| r.get::<_, String>(0).parse().ok())
+            .unwrap_or(1))
+    }
+
+    /// Every row of the migrations table (empty when the tables do not exist yet).
+    pub fn applied(
+        &self,
+        client: &mut impl GenericClient,
+    ) -> Result<Vec<AppliedRow>, postgres::Error> {
+        if !self.exists(client)? {
+            return Ok(Vec::new());
+        }
+        let rows = client.query(
+            &format!(
+                "select version, version_text, name, script, checksum, checksum_bytes, state,
+                        transactional, statements_done, statements_total, error,
+                        to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                        applied_by, host, duration_ms, baselined
+                 from {}.migrations",
+                self.quoted
+            ),
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AppliedRow {
+                version: r.get(0),
+                version_text: r.get(1),
+                name: r.get(2),
+                script: r.get(3),
+                checksum: r.get(4),
+                checksum_bytes: r.get(5),
+                state: RowState::parse(r.get(6)),
+                transactional: r.get(7),
+                statements_done: r.get(8),
+                statements_total: r.get(9),
+                error: r.get(10),
+                applied_at: r.get(11),
+                applied_by: r.get(12),
+                host: r.get(13),
+                duration_ms: r.get(14),
+                baselined: r.get(15),
+            })
+            .collect())
+    }
+
+    /// Upserts a migration's row and appends a history entry in one statement (one round trip,
+    /// inside the migration's own transaction when it has one).
+    pub fn record(
+        &self,
+        client: &mut impl GenericClient,
+        row: &RowWrite<'_>,
+        entry: &HistoryEntry<'_>,
+    ) -> Result<(), postgres::Error> {
+        let s = &self.quoted;
+        let duration_ms = row.duration.map(|d| d.as_millis() as i64);
+        let entry_ms = entry.duration.map(|d| d.as_millis() as i64);
+        let version = env!("CARGO_PKG_VERSION");
+        let params: [&(dyn ToSql + Sync); 20] = [
+            &row.version,
+            &row.version_text,
+            &row.name,
+            &row.script,
+            &row.checksum,
+            &row.checksum_bytes,
+            &row.state.as_str(),
+            &row.transactional,
+            &row.statements_done,
+            &row.statements_total,
+            &row.error,
+            &row.baselined,
+            &self.actor.os_user,
+            &self.actor.host,
+            &duration_ms,
+            &version,
+            &entry.action,
+            &entry.detail,
+            &entry_ms,
+            &entry.checksum,
+        ];
+        client.execute(
+            &format!(
+                "with h as (
+                     insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version, detail)
+                     values ($17, $1, $2, $3, $20, $13, $14, $19, $16, $18)
+                 )
+                 insert into {s}.migrations as m (version, version_text, name, script, checksum, checksum_bytes, state,
+                     transactional, statements_done, statements_total, error, baselined, os_user, host, duration_ms, ferry_version)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 on conflict (version) do update set
+                     version_text = excluded.version_text, name = excluded.name, script = excluded.script,
+                     checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
+                     transactional = excluded.transactional, statements_done = excluded.statements_done,
+                     statements_total = excluded.statements_total, error = excluded.error, baselined = excluded.baselined,
+                     applied_at = now(), applied_by = current_user, os_user = excluded.os_user, host = excluded.host,
+                     duration_ms = excluded.duration_ms, ferry_version = excluded.ferry_version"
+            ),
+            &params,
+        )?;
+        Ok(())
+    }
+
+    /// Updates the progress of a no-transaction migration after each statement.
+    pub fn progress(
+        &self,
+        client: &mut impl GenericClient,
+        version: &str,
+        statements_done: i32,
+    ) -> Result<(), postgres::Error> {
+        client.execute(
+            &format!(
+                "update {}.migrations set statements_done = $2 where version = $1",
+                self.quoted
+            ),
+            &[&version, &statements_done],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a migration's row (after a rollback, or `repair`) and appends a history entry.
+    pub fn forget(
+        &self,
+        client: &mut impl GenericClient,
+        version: &str,
+        entry: &HistoryEntry<'_>,
+    ) -> Result<(), postgres::Error> {
+        let s = &self.quoted;
+        let entry_ms = entry.duration.map(|d| d.as_millis() as i64);
+        let ferry_version = env!("CARGO_PKG_VERSION");
+        client.execute(
+            &format!(
+                "with d as (delete from {s}.migrations where version = $1)
+                 insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version, detail)
+                 values ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ),
+            &[
+                &version,
+                &entry.action,
+                &entry.version_text,
+                &entry.name,
+                &entry.checksum,
+                &self.actor.os_user,
+                &self.actor.host,
+                &entry_ms,
+                &ferry_version,
+                &entry.detail,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Appends a history entry only (a failed transactional migration leaves no row).
+    pub fn append(
+        &self,
+        client: &mut impl GenericClient,
+        entry: &HistoryEntry<'_>,
+    ) -> Result<(), postgres::Error> {
+        let s = &self.quoted;
+        let entry_ms = entry.duration.map(|d| d.as_millis() as i64);
+        let ferry_version = env!("CARGO_PKG_VERSION");
+        client.execute(
+            &format!(
+                "insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version, detail)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ),
+            &[
+                &entry.action,
+                &entry.version,
+                &entry.version_text,
+                &entry.name,
+                &entry.checksum,
+                &self.actor.os_user,
+                &self.actor.host,
+                &entry_ms,
+                &ferry_version,
+                &entry.detail,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The history, oldest first; `limit` keeps the newest entries.
+    pub fn history(
+        &self,
+        client: &mut impl GenericClient,
+        limit: Option<i64>,
+    ) -> Result<Vec<HistoryRow>, postgres::Error> {
+        if !self.exists(client)? {
+            return Ok(Vec::new());
+        }
+        let rows = client.query(
+            &format!(
+                "select * from (
+                     select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), action,
+                            version_text, name, checksum, db_user, os_user, host, duration_ms, ferry_version, detail
+                     from {}.history order by id desc limit $1
+                 ) h order by id",
+                self.quoted
+            ),
+            &[&limit.unwrap_or(i64::MAX)],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryRow {
+                id: r.get(0),
+                at: r.get(1),
+                action: r.get(2),
+                version: r.get(3),
+                name: r.get(4),
+                checksum: r.get(5),
+                db_user: r.get(6),
+                os_user: r.get(7),
+                host: r.get(8),
+                duration_ms: r.get(9),
+                ferry_version: r.get(10),
+                detail: r.get(11),
+            })
+            .collect())
+    }
+
+    /// Drops the tracking schema (used by `reset` when it drops the managed schemas).
+    pub fn drop_sql(&self) -> String {
+        format!("drop schema if exists {} cascade", self.quoted)
+    }
+}
+
+/// Why the tracking tables cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TrackingError {
+    #[error(
+        "the tracking tables in schema \"{schema}\" are version {found}, newer than this ferry understands ({supported}); upgrade ferry"
+    )]
+    NewerTables {
+        schema: String,
+        found: i32,
+        supported: i32,
+    },
+    #[error(transparent)]
+    Db(#[from] postgres::Error),
+}
+
+/// Quotes an identifier as PostgreSQL's `quote_ident` would, always (names chosen by users may
+/// be keywords or mixed case).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_identifiers() {
+        assert_eq!(quote_ident("ferry"), "\"ferry\"");
+        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn lock_key_depends_on_schema() {
+        let a = Tracking::new("ferry", Actor::default()).lock_key();
+        let b = Tracking::new("other", Actor::default()).lock_key();
+        assert_ne!(a, b);
+        assert_eq!(a, Tracking::new("ferry", Actor::default()).lock_key());
+    }
+}

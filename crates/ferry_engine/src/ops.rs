@@ -1,0 +1,1282 @@
+//! One function per command: open the target, take the lock when changing anything, plan,
+//! run, and return a report. The binary's `commands/<cmd>.rs` call these and render the result.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::history::{HistoryEntry, HistoryRow, RowState, RowWrite};
+use crate::log::{Direction, Reporter};
+use crate::plan::{self, DownTarget, MigrationStatus, PlannedApply, Problem, State, UpOptions};
+use crate::runner::{self, MigrationFailure, Ran, RunSettings, Runner};
+use crate::session::{self, Interrupt, Overrides, Session, TargetArgs};
+use crate::source::{self, MigrationSet, Version};
+
+/// The version of every JSON document ferry prints.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What every command needs: the project, the target, and where events go.
+pub struct Context {
+    pub config: Config,
+    pub target: TargetArgs,
+    pub overrides: Overrides,
+    pub reporter: Reporter,
+    pub interrupt: Interrupt,
+}
+
+impl Context {
+    /// The migrations folder (`--dir` over ferry.toml's `dir`).
+    pub fn migrations_dir(&self) -> PathBuf {
+        match &self.overrides.dir {
+            Some(dir) => dir.clone(),
+            None => self.config.migrations_dir(),
+        }
+    }
+
+    /// The run-log folder (`--log-dir` over ferry.toml's `log_dir`).
+    pub fn log_dir(&self) -> PathBuf {
+        match &self.overrides.log_dir {
+            Some(dir) => dir.clone(),
+            None => self.config.log_dir(),
+        }
+    }
+
+    fn migrations(&self) -> Result<MigrationSet, Error> {
+        Ok(source::discover(&self.migrations_dir())?)
+    }
+
+    fn open(&self, command: &str) -> Result<Session, Error> {
+        session::open(
+            &self.config,
+            &self.target,
+            &self.overrides,
+            command,
+            &self.reporter,
+            &self.interrupt,
+        )
+    }
+
+    fn settings(&self, session: &Session) -> RunSettings {
+        let timeouts = self.config.timeouts(session.env_name.as_deref());
+        RunSettings {
+            lock_wait: self.overrides.lock_wait.unwrap_or(timeouts.lock_wait),
+            retries: self.config.retries,
+            ..RunSettings::default()
+        }
+    }
+
+    fn refuse_if_protected(&self, session: &Session, command: &str) -> Result<(), Error> {
+        if session.protected {
+            return Err(Error::Protected {
+                env: session.env_name.clone().unwrap_or_default(),
+                command: command.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `ferry status`.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub schema_version: u32,
+    pub target: String,
+    pub migrations: Vec<MigrationStatus>,
+    pub summary: StatusSummary,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct StatusSummary {
+    pub applied: usize,
+    pub pending: usize,
+    pub missing: usize,
+    pub changed: usize,
+    /// Changed files whose edit is cosmetic only (accepted by `up`).
+    pub changed_cosmetic: usize,
+    pub failed: usize,
+    /// The newest applied version.
+    pub current: Option<String>,
+}
+
+impl StatusReport {
+    /// Whether `status --exit-code` reports findings: pending, failed, missing, or changed in substance.
+    pub fn has_findings(&self) -> bool {
+        let s = &self.summary;
+        s.pending + s.failed + s.missing + (s.changed - s.changed_cosmetic) > 0
+    }
+}
+
+pub fn status(ctx: &Context) -> Result<StatusReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("status")?;
+    let rows = session
+        .tracking
+        .applied(&mut session.client)
+        .map_err(Error::db("reading the tracking table"))?;
+    let migrations = plan::status(&set, &rows);
+    let mut summary = StatusSummary::default();
+    for m in &migrations {
+        match m.state {
+            State::Applied => summary.applied += 1,
+            State::Pending => summary.pending += 1,
+            State::Missing => summary.missing += 1,
+            State::Changed => {
+                summary.changed += 1;
+                if m.change == Some(plan::Change::Cosmetic) {
+                    summary.changed_cosmetic += 1;
+                }
+            }
+            State::Failed => summary.failed += 1,
+        }
+        if matches!(m.state, State::Applied | State::Changed | State::Missing) {
+            summary.current = Some(m.version.clone());
+        }
+    }
+    Ok(StatusReport {
+        schema_version: SCHEMA_VERSION,
+        target: session.description.clone(),
+        migrations,
+        summary,
+    })
+}
+
+/// One migration a mutating command will run (shown by `--dry-run`, and before running).
+#[derive(Debug, Serialize, Clone)]
+pub struct PlanItem {
+    pub version: String,
+    pub name: String,
+    pub direction: Direction,
+    pub transactional: bool,
+    pub file: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_from_statement: Option<usize>,
+    /// The exact SQL that will be sent (with `--dry-run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+}
+
+/// The result of up, down, redo and reset.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    pub schema_version: u32,
+    pub command: String,
+    pub target: String,
+    pub dry_run: bool,
+    pub plan: Vec<PlanItem>,
+    pub ran: Vec<Ran>,
+    pub failure: Option<MigrationFailure>,
+    /// Schemas `reset` dropped because a down script was missing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_schemas: Vec<String>,
+    pub log_file: Option<PathBuf>,
+}
+
+impl RunReport {
+    fn new(ctx: &Context, command: &str, session: &Session, dry_run: bool) -> RunReport {
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            command: command.to_owned(),
+            target: session.description.clone(),
+            dry_run,
+            plan: Vec::new(),
+            ran: Vec::new(),
+            failure: None,
+            dropped_schemas: Vec::new(),
+            log_file: ctx.reporter.log.path(),
+        }
+    }
+
+    fn absorb(&mut self, outcome: runner::RunOutcome) {
+        self.ran.extend(outcome.ran);
+        if outcome.failure.is_some() {
+            self.failure = outcome.failure;
+        }
+    }
+}
+
+fn plan_item(
+    set: &MigrationSet,
+    index: usize,
+    direction: Direction,
+    resume_from: Option<usize>,
+    with_sql: bool,
+    tracking_schema: &str,
+) -> PlanItem {
+    let m = &set.migrations[index];
+    let script = match direction {
+        Direction::Up => &m.up,
+        Direction::Down => m.down.as_ref().expect("planned reverts have a down script"),
+    };
+    let transactional = !script.directives.no_transaction;
+    let sql = with_sql.then(|| {
+        let mut text = String::new();
+        if transactional {
+            text.push_str("BEGIN;\n");
+        }
+        if let Ok(statements) = script.statements() {
+            for stmt in statements.iter().skip(resume_from.unwrap_or(0)) {
+                text.push_str(&script.text[stmt.range.clone()]);
+                match &stmt.copy_data {
+                    Some(data) => {
+                        text.push_str(";\n");
+                        text.push_str(&script.text[data.clone()]);
+                        text.push_str("\\.\n");
+                    }
+                    None => text.push_str(";\n"),
+                }
+            }
+        }
+        let verb = match direction {
+            Direction::Up => "records",
+            Direction::Down => "removes",
+        };
+        text.push_str(&format!(
+            "-- ferry {verb} version {} in \"{tracking_schema}\".migrations\n",
+            m.version
+        ));
+        if transactional {
+            text.push_str("COMMIT;\n");
+        }
+        crate::redact::redact(&text).into_owned()
+    });
+    PlanItem {
+        version: m.version.to_string(),
+        name: m.name.clone(),
+        direction,
+        transactional,
+        file: script.path.clone(),
+        resume_from_statement: resume_from.map(|r| r + 1),
+        sql,
+    }
+}
+
+/// Options of `ferry up`.
+#[derive(Debug, Clone, Default)]
+pub struct UpArgs {
+    pub options: UpOptions,
+    pub dry_run: bool,
+}
+
+/// `ferry up`.
+pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("up")?;
+    let mut report = RunReport::new(ctx, "up", &session, args.dry_run);
+    let schema = session.tracking.schema().to_owned();
+    if args.dry_run {
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        let planned = plan::plan_up(&set, &rows, &args.options).map_err(Error::Refused)?;
+        report.plan = planned
+            .iter()
+            .map(|p| plan_item(&set, p.index, Direction::Up, p.resume_from, true, &schema))
+            .collect();
+        return Ok(report);
+    }
+    let settings = ctx.settings(&session);
+    let lock = runner::acquire_lock(
+        &mut session.client,
+        &session.tracking,
+        &settings,
+        &ctx.reporter,
+        &ctx.interrupt.flag,
+    )?;
+    let result = (|| -> Result<(), Error> {
+        session.tracking.ensure(&mut session.client)?;
+        // Read again under the lock: a runner that waited must not apply what the holder just did.
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        let planned = plan::plan_up(&set, &rows, &args.options).map_err(Error::Refused)?;
+        check_resumable(&mut session, &set, &planned)?;
+        report.plan = planned
+            .iter()
+            .map(|p| plan_item(&set, p.index, Direction::Up, p.resume_from, false, &schema))
+            .collect();
+        if planned.is_empty() {
+            return Ok(());
+        }
+        let tracking = session.tracking.clone();
+        let mut runner = Runner::new(
+            &mut session.client,
+            &tracking,
+            &ctx.reporter,
+            &settings,
+            &ctx.interrupt.flag,
+        );
+        let outcome = if args.options.single_transaction {
+            runner.apply_single_transaction(&set, &planned)
+        } else {
+            runner.apply(&set, &planned)
+        };
+        report.absorb(outcome);
+        Ok(())
+    })();
+    lock.release(&mut session.client);
+    result.map(|()| report)
+}
+
+/// Refuses to resume a failed no-transaction migration while the INVALID index its failed
+/// `CREATE INDEX CONCURRENTLY` left is still there: the re-run would trip over it.
+fn check_resumable(
+    session: &mut Session,
+    set: &MigrationSet,
+    planned: &[PlannedApply],
+) -> Result<(), Error> {
+    for p in planned {
+        if let Some(from) = p.resume_from {
+            let m = &set.migrations[p.index];
+            if let Some(index) = runner::invalid_index_left(&mut session.client, &m.up, from) {
+                return Err(Error::Refused(vec![Problem::InvalidIndex {
+                    version: m.version.to_string(),
+                    index,
+                }]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ferry down`.
+pub fn down(ctx: &Context, target: &DownTarget, dry_run: bool) -> Result<RunReport, Error> {
+    revert_command(ctx, "down", target, dry_run)
+}
+
+fn revert_command(
+    ctx: &Context,
+    command: &str,
+    target: &DownTarget,
+    dry_run: bool,
+) -> Result<RunReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open(command)?;
+    let mut report = RunReport::new(ctx, command, &session, dry_run);
+    let schema = session.tracking.schema().to_owned();
+    if dry_run {
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        let planned = plan::plan_down(&set, &rows, target).map_err(Error::Refused)?;
+        report.plan = planned
+            .iter()
+            .map(|p| plan_item(&set, p.index, Direction::Down, None, true, &schema))
+            .collect();
+        return Ok(report);
+    }
+    ctx.refuse_if_protected(&session, command)?;
+    let settings = ctx.settings(&session);
+    let lock = runner::acquire_lock(
+        &mut session.client,
+        &session.tracking,
+        &settings,
+        &ctx.reporter,
+        &ctx.interrupt.flag,
+    )?;
+    let result = (|| -> Result<(), Error> {
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        let planned = plan::plan_down(&set, &rows, target).map_err(Error::Refused)?;
+        report.plan = planned
+            .iter()
+            .map(|p| plan_item(&set, p.index, Direction::Down, None, false, &schema))
+            .collect();
+        if planned.is_empty() {
+            return Ok(());
+        }
+        let tracking = session.tracking.clone();
+        let mut runner = Runner::new(
+            &mut session.client,
+            &tracking,
+            &ctx.reporter,
+            &settings,
+            &ctx.interrupt.flag,
+        );
+        report.absorb(runner.revert(&set, &planned));
+        Ok(())
+    })();
+    lock.release(&mut session.client);
+    result.map(|()| report)
+}
+
+/// `ferry redo`: the newest applied migration down, then up again, under one lock.
+pub fn redo(ctx: &Context, dry_run: bool) -> Result<RunReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("redo")?;
+    let mut report = RunReport::new(ctx, "redo", &session, dry_run);
+    let schema = session.tracking.schema().to_owned();
+    if !dry_run {
+        ctx.refuse_if_protected(&session, "redo")?;
+    }
+    let settings = ctx.settings(&session);
+    let lock = if dry_run {
+        None
+    } else {
+        Some(runner::acquire_lock(
+            &mut session.client,
+            &session.tracking,
+            &settings,
+            &ctx.reporter,
+            &ctx.interrupt.flag,
+        )?)
+    };
+    let result = (|| -> Result<(), Error> {
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        let reverts =
+            plan::plan_down(&set, &rows, &DownTarget::Steps(1)).map_err(Error::Refused)?;
+        let Some(revert) = reverts.first().cloned() else {
+            return Ok(());
+        };
+        let m = &set.migrations[revert.index];
+        let mut problems = Vec::new();
+        if let Some(row) = rows.iter().find(|r| r.version == m.version.key())
+            && plan::compare(m, row) == Some(plan::Change::Substantive)
+        {
+            // Redo exists to re-run an edited migration: accept the edit, but say so.
+            ctx.reporter.log.line(&format!(
+                "redo: {} changed since it was applied; the new text is applied",
+                m.up.path.display()
+            ));
+        }
+        plan::check_script(m, &mut problems);
+        if !problems.is_empty() {
+            return Err(Error::Refused(problems));
+        }
+        let with_sql = dry_run;
+        report.plan = vec![
+            plan_item(&set, revert.index, Direction::Down, None, with_sql, &schema),
+            plan_item(&set, revert.index, Direction::Up, None, with_sql, &schema),
+        ];
+        if dry_run {
+            return Ok(());
+        }
+        let tracking = session.tracking.clone();
+        let mut runner = Runner::new(
+            &mut session.client,
+            &tracking,
+            &ctx.reporter,
+            &settings,
+            &ctx.interrupt.flag,
+        );
+        let outcome = runner.revert(&set, std::slice::from_ref(&revert));
+        let failed = outcome.failure.is_some();
+        report.absorb(outcome);
+        if !failed {
+            let outcome = runner.apply(
+                &set,
+                &[PlannedApply {
+                    index: revert.index,
+                    resume_from: None,
+                }],
+            );
+            report.absorb(outcome);
+        }
+        Ok(())
+    })();
+    if let Some(lock) = lock {
+        lock.release(&mut session.client);
+    }
+    result.map(|()| report)
+}
+
+/// `ferry history`.
+#[derive(Debug, Serialize)]
+pub struct HistoryReport {
+    pub schema_version: u32,
+    pub target: String,
+    pub entries: Vec<HistoryRow>,
+}
+
+pub fn history(ctx: &Context, limit: Option<i64>) -> Result<HistoryReport, Error> {
+    let mut session = ctx.open("history")?;
+    let entries = session
+        .tracking
+        .history(&mut session.client, limit)
+        .map_err(Error::db("reading the history"))?;
+    Ok(HistoryReport {
+        schema_version: SCHEMA_VERSION,
+        target: session.description.clone(),
+        entries,
+    })
+}
+
+/// `ferry baseline` and `ferry repair`: what was recorded.
+#[derive(Debug, Serialize)]
+pub struct RecordReport {
+    pub schema_version: u32,
+    pub command: String,
+    pub target: String,
+    pub dry_run: bool,
+    /// One line per change to the tracking table.
+    pub changes: Vec<RecordChange>,
+    /// For `repair` without a decision: what needs one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs_decision: Vec<MigrationStatus>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecordChange {
+    pub version: String,
+    pub name: String,
+    pub action: String,
+}
+
+/// `ferry baseline V`: records every migration up to V as applied without running it, for a
+/// database that was built before ferry tracked it.
+pub fn baseline(ctx: &Context, version: &Version, dry_run: bool) -> Result<RecordReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("baseline")?;
+    let mut report = RecordReport {
+        schema_version: SCHEMA_VERSION,
+        command: "baseline".to_owned(),
+        target: session.description.clone(),
+        dry_run,
+        changes: Vec::new(),
+        needs_decision: Vec::new(),
+    };
+    let settings = ctx.settings(&session);
+    let lock = runner::acquire_lock(
+        &mut session.client,
+        &session.tracking,
+        &settings,
+        &ctx.reporter,
+        &ctx.interrupt.flag,
+    )?;
+    let result = (|| -> Result<(), Error> {
+        if !dry_run {
+            session.tracking.ensure(&mut session.client)?;
+        }
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        if !rows.is_empty() {
+            return Err(Error::Refused(vec![Problem::AlreadyTracked {
+                count: rows.len(),
+            }]));
+        }
+        let covered: Vec<_> = set
+            .migrations
+            .iter()
+            .filter(|m| &m.version <= version)
+            .collect();
+        let has_file = covered.iter().any(|m| &m.version == version);
+        for m in &covered {
+            report.changes.push(RecordChange {
+                version: m.version.to_string(),
+                name: m.name.clone(),
+                action: "baseline".to_owned(),
+            });
+        }
+        if !has_file {
+            report.changes.push(RecordChange {
+                version: version.to_string(),
+                name: "baseline".to_owned(),
+                action: "baseline".to_owned(),
+            });
+        }
+        if dry_run {
+            return Ok(());
+        }
+        let mut tx = session
+            .client
+            .transaction()
+            .map_err(Error::db("starting the baseline"))?;
+        for m in &covered {
+            let key = m.version.key();
+            let text = m.version.to_string();
+            let file = m.up.file_name();
+            session
+                .tracking
+                .record(
+                    &mut tx,
+                    &RowWrite {
+                        version: &key,
+                        version_text: &text,
+                        name: &m.name,
+                        script: &file,
+                        checksum: m.up.checksum(),
+                        checksum_bytes: m.up.bytes_checksum(),
+                        state: RowState::Applied,
+                        transactional: m.transactional(),
+                        statements_done: None,
+                        statements_total: None,
+                        error: None,
+                        duration: None,
+                        baselined: true,
+                    },
+                    &HistoryEntry {
+                        action: "baseline",
+                        version: Some(&key),
+                        version_text: Some(&text),
+                        name: Some(&m.name),
+                        checksum: Some(m.up.checksum()),
+                        detail: Some(&format!("baseline at {version}")),
+                        ..HistoryEntry::default()
+                    },
+                )
+                .map_err(Error::db("recording the baseline"))?;
+        }
+        if !has_file {
+            let key = version.key();
+            let text = version.to_string();
+            session
+                .tracking
+                .record(
+                    &mut tx,
+                    &RowWrite {
+                        version: &key,
+                        version_text: &text,
+                        name: "baseline",
+                        script: "",
+                        checksum: "",
+                        checksum_bytes: "",
+                        state: RowState::Applied,
+                        transactional: true,
+                        statements_done: None,
+                        statements_total: None,
+                        error: None,
+                        duration: None,
+                        baselined: true,
+                    },
+                    &HistoryEntry {
+                        action: "baseline",
+                        version: Some(&key),
+                        version_text: Some(&text),
+                        name: Some("baseline"),
+                        detail: Some("baseline marker (no file has this version)"),
+                        ..HistoryEntry::default()
+                    },
+                )
+                .map_err(Error::db("recording the baseline"))?;
+        }
+        tx.commit().map_err(Error::db("recording the baseline"))?;
+        Ok(())
+    })();
+    lock.release(&mut session.client);
+    result.map(|()| report)
+}
+
+/// A decision `ferry repair` records.
+#[derive(Debug, Clone)]
+pub enum RepairAction {
+    /// Show what needs a decision; change nothing.
+    Report,
+    /// A failed no-transaction migration is to be taken as applied (its remaining statements were done by hand).
+    MarkApplied(Version),
+    /// A failed migration is to be run again from its first statement (what it did was cleaned up).
+    MarkPending(Version),
+    /// An applied migration whose file was edited: record the file's current checksum.
+    AcceptChecksum(Version),
+    /// An applied migration whose file is gone: forget it.
+    Forget(Version),
+}
+
+/// `ferry repair`: records a decision about a failed, changed or missing migration, in the
+/// history with the reason given — never a blind force.
+pub fn repair(
+    ctx: &Context,
+    action: &RepairAction,
+    reason: Option<&str>,
+    dry_run: bool,
+) -> Result<RecordReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("repair")?;
+    let mut report = RecordReport {
+        schema_version: SCHEMA_VERSION,
+        command: "repair".to_owned(),
+        target: session.description.clone(),
+        dry_run,
+        changes: Vec::new(),
+        needs_decision: Vec::new(),
+    };
+    let settings = ctx.settings(&session);
+    let lock = runner::acquire_lock(
+        &mut session.client,
+        &session.tracking,
+        &settings,
+        &ctx.reporter,
+        &ctx.interrupt.flag,
+    )?;
+    let result = (|| -> Result<(), Error> {
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        let statuses = plan::status(&set, &rows);
+        let find_row = |v: &Version| rows.iter().find(|r| r.version == v.key());
+        let no_such = |v: &Version, what: &str| {
+            Error::Usage(format!(
+                "migration {v} is not {what}, so there is nothing to repair"
+            ))
+        };
+        let detail = reason.map(|r| format!("reason: {r}"));
+        match action {
+            RepairAction::Report => {
+                report.needs_decision = statuses
+                    .into_iter()
+                    .filter(|s| {
+                        matches!(s.state, State::Failed | State::Missing)
+                            || (s.state == State::Changed
+                                && s.change == Some(plan::Change::Substantive))
+                    })
+                    .collect();
+                return Ok(());
+            }
+            RepairAction::MarkApplied(v) => {
+                let row = find_row(v)
+                    .filter(|r| r.state != RowState::Applied)
+                    .ok_or_else(|| no_such(v, "failed"))?;
+                let m = set.find(v).ok_or_else(|| no_such(v, "on disk"))?;
+                report.changes.push(RecordChange {
+                    version: row.version_text.clone(),
+                    name: row.name.clone(),
+                    action: "marked applied".to_owned(),
+                });
+                if dry_run {
+                    return Ok(());
+                }
+                let text = m.version.to_string();
+                let file = m.up.file_name();
+                let total = m.up.statements().map(|s| s.len() as i32).ok();
+                session
+                    .tracking
+                    .record(
+                        &mut session.client,
+                        &RowWrite {
+                            version: &row.version,
+                            version_text: &text,
+                            name: &m.name,
+                            script: &file,
+                            checksum: m.up.checksum(),
+                            checksum_bytes: m.up.bytes_checksum(),
+                            state: RowState::Applied,
+                            transactional: m.transactional(),
+                            statements_done: total,
+                            statements_total: total,
+                            error: None,
+                            duration: None,
+                            baselined: false,
+                        },
+                        &HistoryEntry {
+                            action: "repair",
+                            version: Some(&row.version),
+                            version_text: Some(&text),
+                            name: Some(&m.name),
+                            checksum: Some(m.up.checksum()),
+                            detail: Some(&format!(
+                                "failed migration marked applied{}",
+                                detail
+                                    .as_deref()
+                                    .map(|d| format!("; {d}"))
+                                    .unwrap_or_default()
+                            )),
+                            ..HistoryEntry::default()
+                        },
+                    )
+                    .map_err(Error::db("recording the repair"))?;
+            }
+            RepairAction::MarkPending(v) => {
+                let row = find_row(v)
+                    .filter(|r| r.state != RowState::Applied)
+                    .ok_or_else(|| no_such(v, "failed"))?;
+                report.changes.push(RecordChange {
+                    version: row.version_text.clone(),
+                    name: row.name.clone(),
+                    action: "marked pending".to_owned(),
+                });
+                if dry_run {
+                    return Ok(());
+                }
+                session
+                    .tracking
+                    .forget(
+                        &mut session.client,
+                        &row.version,
+                        &HistoryEntry {
+                            action: "repair",
+                            version_text: Some(&row.version_text),
+                            name: Some(&row.name),
+                            detail: Some(&format!(
+                                "failed migration marked pending: the next up runs it from the start{}",
+                                detail.as_deref().map(|d| format!("; {d}")).unwrap_or_default()
+                            )),
+                            ..HistoryEntry::default()
+                        },
+                    )
+                    .map_err(Error::db("recording the repair"))?;
+            }
+            RepairAction::AcceptChecksum(v) => {
+                let row = find_row(v)
+                    .filter(|r| r.state == RowState::Applied)
+                    .ok_or_else(|| no_such(v, "applied"))?;
+                let m = set.find(v).ok_or_else(|| no_such(v, "on disk"))?;
+                report.changes.push(RecordChange {
+                    version: row.version_text.clone(),
+                    name: row.name.clone(),
+                    action: format!("accepted checksum {}", m.up.checksum()),
+                });
+                if dry_run {
+                    return Ok(());
+                }
+                let text = m.version.to_string();
+                let file = m.up.file_name();
+                session
+                    .tracking
+                    .record(
+                        &mut session.client,
+                        &RowWrite {
+                            version: &row.version,
+                            version_text: &text,
+                            name: &m.name,
+                            script: &file,
+                            checksum: m.up.checksum(),
+                            checksum_bytes: m.up.bytes_checksum(),
+                            state: RowState::Applied,
+                            transactional: row.transactional,
+                            statements_done: row.statements_done,
+                            statements_total: row.statements_total,
+                            error: None,
+                            duration: row
+                                .duration_ms
+                                .map(|d| std::time::Duration::from_millis(d as u64)),
+                            baselined: row.baselined,
+                        },
+                        &HistoryEntry {
+                            action: "repair",
+                            version: Some(&row.version),
+                            version_text: Some(&text),
+                            name: Some(&m.name),
+                            checksum: Some(m.up.checksum()),
+                            detail: Some(&format!(
+                                "accepted the edited file (was {}){}",
+                                row.checksum,
+                                detail
+                                    .as_deref()
+                                    .map(|d| format!("; {d}"))
+                                    .unwrap_or_default()
+                            )),
+                            ..HistoryEntry::default()
+                        },
+                    )
+                    .map_err(Error::db("recording the repair"))?;
+            }
+            RepairAction::Forget(v) => {
+                let row = find_row(v).ok_or_else(|| no_such(v, "recorded"))?;
+                if set.find(v).is_some() {
+                    return Err(Error::Usage(format!(
+                        "migration {v} still has its file; `--forget` is for migrations whose file is gone (use `ferry down` to revert it)"
+                    )));
+                }
+                report.changes.push(RecordChange {
+                    version: row.version_text.clone(),
+                    name: row.name.clone(),
+                    action: "forgotten".to_owned(),
+                });
+                if dry_run {
+                    return Ok(());
+                }
+                session
+                    .tracking
+                    .forget(
+                        &mut session.client,
+                        &row.version,
+                        &HistoryEntry {
+                            action: "repair",
+                            version_text: Some(&row.version_text),
+                            name: Some(&row.name),
+                            detail: Some(&format!(
+                                "forgot a migration whose file is gone{}",
+                                detail
+                                    .as_deref()
+                                    .map(|d| format!("; {d}"))
+                                    .unwrap_or_default()
+                            )),
+                            ..HistoryEntry::default()
+                        },
+                    )
+                    .map_err(Error::db("recording the repair"))?;
+            }
+        }
+        Ok(())
+    })();
+    lock.release(&mut session.client);
+    result.map(|()| report)
+}
+
+/// `ferry reset`: every migration down, or, when a down script is missing, the managed
+/// schemas dropped (and recreated empty with their owner and grants) with the tracking schema.
+pub fn reset(ctx: &Context, yes: bool, dry_run: bool) -> Result<RunReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("reset")?;
+    if !dry_run {
+        ctx.refuse_if_protected(&session, "reset")?;
+        if !yes {
+            return Err(Error::NeedsConfirmation {
+                what: format!(
+                    "`ferry reset` reverts every migration on {}",
+                    session.description
+                ),
+            });
+        }
+    }
+    let mut report = RunReport::new(ctx, "reset", &session, dry_run);
+    let schema = session.tracking.schema().to_owned();
+    let settings = ctx.settings(&session);
+    let lock = runner::acquire_lock(
+        &mut session.client,
+        &session.tracking,
+        &settings,
+        &ctx.reporter,
+        &ctx.interrupt.flag,
+    )?;
+    let result = (|| -> Result<(), Error> {
+        let rows = session
+            .tracking
+            .applied(&mut session.client)
+            .map_err(Error::db("reading the tracking table"))?;
+        match plan::plan_down(&set, &rows, &DownTarget::All) {
+            Ok(planned) => {
+                report.plan = planned
+                    .iter()
+                    .map(|p| plan_item(&set, p.index, Direction::Down, None, dry_run, &schema))
+                    .collect();
+                if dry_run || planned.is_empty() {
+                    return Ok(());
+                }
+                let tracking = session.tracking.clone();
+                let mut runner = Runner::new(
+                    &mut session.client,
+                    &tracking,
+                    &ctx.reporter,
+                    &settings,
+                    &ctx.interrupt.flag,
+                );
+                report.absorb(runner.revert(&set, &planned));
+            }
+            Err(_) => {
+                let mut schemas = ctx.config.managed_schemas.clone();
+                schemas.push(schema.clone());
+                report.dropped_schemas = schemas.clone();
+                if dry_run {
+                    return Ok(());
+                }
+                drop_schemas(&mut session, &schemas, &schema)?;
+            }
+        }
+        Ok(())
+    })();
+    lock.release(&mut session.client);
+    result.map(|()| report)
+}
+
+/// Drops and recreates the managed schemas, keeping each one's owner and grants, in one transaction.
+fn drop_schemas(session: &mut Session, schemas: &[String], tracking: &str) -> Result<(), Error> {
+    let mut tx = session
+        .client
+        .transaction()
+        .map_err(Error::db("starting the reset"))?;
+    for name in schemas {
+        let quoted = crate::history::quote_ident(name);
+        let row = tx
+            .query_opt(
+                "select pg_get_userbyid(nspowner)::text,
+                        coalesce((select string_agg(format('grant %s on schema %I to %s', a.privilege_type, n.nspname,
+                                    case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end), '; ')
+                                  from aclexplode(n.nspacl) a where a.grantee <> n.nspowner), '')
+                 from pg_namespace n where nspname = $1",
+                &[name],
+            )
+            .map_err(Error::db("reading the schema's owner and grants"))?;
+        tx.batch_execute(&format!("drop schema if exists {quoted} cascade"))
+            .map_err(Error::db(format!("dropping schema {name}")))?;
+        if name == tracking {
+            continue;
+        }
+        if let Some(row) = row {
+            let owner: String = row.get(0);
+            let grants: String = row.get(1);
+            tx.batch_execute(&format!(
+                "create schema {quoted} authorization {}",
+                crate::history::quote_ident(&owner)
+            ))
+            .map_err(Error::db(format!("recreating schema {name}")))?;
+            if !grants.is_empty() {
+                tx.batch_execute(&grants)
+                    .map_err(Error::db(format!("restoring the grants on schema {name}")))?;
+            }
+        }
+    }
+    tx.commit().map_err(Error::db("committing the reset"))?;
+    Ok(())
+}
+
+/// `ferry verify`: the verify script of every applied migration, each in a transaction that
+/// is rolled back, so verifying never changes data.
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub schema_version: u32,
+    pub target: String,
+    pub checks: Vec<CheckResult>,
+    pub passed: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckResult {
+    /// Stable id: `verify:<version>`.
+    pub id: String,
+    pub version: String,
+    pub name: String,
+    pub file: PathBuf,
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<MigrationFailure>,
+}
+
+pub fn verify(ctx: &Context) -> Result<VerifyReport, Error> {
+    let set = ctx.migrations()?;
+    let mut session = ctx.open("verify")?;
+    let rows = session
+        .tracking
+        .applied(&mut session.client)
+        .map_err(Error::db("reading the tracking table"))?;
+    let mut checks = Vec::new();
+    let settings = ctx.settings(&session);
+    let tracking = session.tracking.clone();
+    let mut runner = Runner::new(
+        &mut session.client,
+        &tracking,
+        &ctx.reporter,
+        &settings,
+        &ctx.interrupt.flag,
+    );
+    for m in &set.migrations {
+        let applied = rows
+            .iter()
+            .any(|r| r.version == m.version.key() && r.state == RowState::Applied);
+        let Some(script) = m.verify.as_ref().filter(|_| applied) else {
+            continue;
+        };
+        let failure = runner.check(m, script);
+        checks.push(CheckResult {
+            id: format!("verify:{}", m.version),
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            file: script.path.clone(),
+            passed: failure.is_none(),
+            failure,
+        });
+    }
+    let passed = checks.iter().filter(|c| c.passed).count();
+    Ok(VerifyReport {
+        schema_version: SCHEMA_VERSION,
+        target: session.description.clone(),
+        failed: checks.len() - passed,
+        passed,
+        checks,
+    })
+}
+
+/// `ferry new NAME`.
+#[derive(Debug, Serialize)]
+pub struct NewReport {
+    pub schema_version: u32,
+    pub created: Vec<PathBuf>,
+}
+
+pub fn new_migration(ctx: &Context, name: &str) -> Result<NewReport, Error> {
+    let dir = ctx.migrations_dir();
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let set = source::discover(&dir)?;
+    if name.trim().is_empty() || !name.chars().any(char::is_alphanumeric) {
+        return Err(Error::Usage(format!(
+            "migration name {name:?} has no letters or digits; use a name such as add_users_email"
+        )));
+    }
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>();
+    let (up, down) = source::next_file_names(&set, name, &now);
+    let up_path = dir.join(&up);
+    let down_path = dir.join(&down);
+    for path in [&up_path, &down_path] {
+        if path.exists() {
+            return Err(Error::Usage(format!("{} already exists", path.display())));
+        }
+    }
+    let write = |path: &PathBuf, text: &str| {
+        std::fs::write(path, text).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })
+    };
+    write(
+        &up_path,
+        &format!(
+            "-- {name}\n-- Runs in one transaction with its tracking row. For statements that cannot run in a\n-- transaction (CREATE INDEX CONCURRENTLY), put `-- ferry:no-transaction` on the first line.\n\n"
+        ),
+    )?;
+    write(
+        &down_path,
+        &format!("-- Reverts {up}: undo its changes in reverse order.\n\n"),
+    )?;
+    Ok(NewReport {
+        schema_version: SCHEMA_VERSION,
+        created: vec![up_path, down_path],
+    })
+}
+
+/// `ferry db start | stop | status | url | destroy`: ferry's local PostgreSQL for this project.
+#[derive(Debug, Clone, Copy)]
+pub enum LocalAction {
+    Start,
+    Stop,
+    Status,
+    Url,
+    Destroy,
+}
+
+/// What `ferry db …` reports about the local cluster.
+#[derive(Debug, Serialize)]
+pub struct LocalReport {
+    pub schema_version: u32,
+    pub action: String,
+    pub initialized: bool,
+    pub running: bool,
+    pub data_dir: PathBuf,
+    pub socket_dir: PathBuf,
+    pub port: u16,
+    pub major: u32,
+    /// The connection URL, while it runs.
+    pub url: Option<String>,
+}
+
+pub fn local_cluster(ctx: &Context, action: LocalAction) -> Result<LocalReport, Error> {
+    let local = crate::pg::LocalCluster::for_project(&ctx.config.root);
+    let name = format!("{action:?}").to_lowercase();
+    match action {
+        LocalAction::Start | LocalAction::Url => {
+            local.ensure_running()?;
+        }
+        LocalAction::Stop => {
+            local.stop()?;
+        }
+        LocalAction::Destroy => {
+            local.destroy()?;
+        }
+        LocalAction::Status => {}
+    }
+    let status = local.status()?;
+    Ok(LocalReport {
+        schema_version: SCHEMA_VERSION,
+        action: name,
+        initialized: status.initialized,
+        running: status.running,
+        url: status.running.then(|| status.url.clone()),
+        data_dir: status.data_dir,
+        socket_dir: status.socket_dir,
+        port: status.port,
+        major: status.major,
+    })
+}
+
+/// `ferry db create | drop`: the configured target's database.
+#[derive(Debug, Serialize)]
+pub struct DatabaseReport {
+    pub schema_version: u32,
+    pub database: String,
+    /// `created`, `exists`, `dropped` or `absent`.
+    pub outcome: String,
+}
+
+pub fn create_database(ctx: &Context) -> Result<DatabaseReport, Error> {
+    database_command(ctx, true)
+}
+
+pub fn drop_database(ctx: &Context, yes: bool) -> Result<DatabaseReport, Error> {
+    if !yes {
+        return Err(Error::NeedsConfirmation {
+            what: "`ferry db drop` deletes the database and all its data".to_owned(),
+        });
+    }
+    database_command(ctx, false)
+}
+
+fn database_command(ctx: &Context, create: bool) -> Result<DatabaseReport, Error> {
+    let Some(mut target) = session::resolve_target(&ctx.config, &ctx.target)? else {
+        return Err(Error::Usage(
+            "no database is configured: ferry's local PostgreSQL uses its default database `postgres`, which always exists (configure a target with --database-url, --env or DATABASE_URL)".to_owned(),
+        ));
+    };
+    if !create && target.protected {
+        return Err(Error::Protected {
+            env: target.env_name.clone().unwrap_or_default(),
+            command: "db drop".to_owned(),
+        });
+    }
+    let database = target
+        .config
+        .get_dbname()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Usage("the target names no database".to_owned()))?;
+    // Connect to the maintenance database of the same server.
+    let maintenance = if database == "postgres" {
+        "template1"
+    } else {
+        "postgres"
+    };
+    target.config.dbname(maintenance);
+    let mut client = crate::connect::connect(
+        &target,
+        "ferry db",
+        crate::connect::ConnectOptions {
+            wait: ctx.target.wait,
+            ..Default::default()
+        },
+    )?;
+    let exists: bool = client
+        .query_one(
+            "select exists (select 1 from pg_database where datname = $1)",
+            &[&database],
+        )
+        .map_err(Error::db("looking up the database"))?
+        .get(0);
+    let quoted = crate::history::quote_ident(&database);
+    let outcome = match (create, exists) {
+        (true, true) => "exists",
+        (true, false) => {
+            client
+                .batch_execute(&format!("create database {quoted}"))
+                .map_err(Error::db(format!("creating database {database}")))?;
+            "created"
+        }
+        (false, false) => "absent",
+        (false, true) => {
+            client
+                .batch_execute(&format!("drop database {quoted}"))
+                .map_err(Error::db(format!("dropping database {database}")))?;
+            "dropped"
+        }
+    };
+    Ok(DatabaseReport {
+        schema_version: SCHEMA_VERSION,
+        database,
+        outcome: outcome.to_owned(),
+    })
+}

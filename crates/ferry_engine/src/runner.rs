@@ -1,0 +1,1073 @@
+//! Running migrations under the advisory lock.
+//!
+//! The rules this module keeps (DESIGN-NOTES, "Running a file" and "Locks and concurrency"):
+//! - One session-level `pg_advisory_lock` per run, taken outside any transaction, so a
+//!   `CREATE INDEX CONCURRENTLY` in a no-transaction file does not wait for ferry's own
+//!   transaction. The applied set is read again after the lock is held.
+//! - A transactional migration is `BEGIN`, each statement sent on its own (so a failure names
+//!   its statement, and a killed client's backend rolls back instead of committing), the
+//!   tracking row, then `COMMIT` sent alone.
+//! - A no-transaction migration records its progress after every statement, so a failure or a
+//!   killed runner leaves a `failed` / `running` row that the next `up` resumes from.
+//! - Lock timeouts (55P03) and deadlocks (40P01) are retried with backoff.
+//! - Session state set by one file (`search_path`, roles) is reset before the next.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use postgres::Client;
+use postgres::error::{DbError, ErrorPosition, SqlState};
+use serde::Serialize;
+
+use crate::history::{HistoryEntry, RowState, RowWrite, Tracking};
+use crate::log::{Direction, Event, Reporter};
+use crate::plan::{Location, PlannedApply, PlannedRevert, Problem};
+use crate::source::{Migration, MigrationSet, Script};
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// How long to wait for another runner's lock.
+    pub lock_wait: Duration,
+    /// Retries of a migration that failed on a lock timeout or a deadlock.
+    pub retries: u32,
+    /// First backoff; doubled on each retry.
+    pub retry_backoff: Duration,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            lock_wait: Duration::from_secs(60),
+            retries: 3,
+            retry_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Set by Ctrl-C: the runner stops at the next statement boundary (the running statement is
+/// cancelled on the server by the caller through [`postgres::CancelToken`]).
+#[derive(Debug, Clone, Default)]
+pub struct CancelFlag(Arc<AtomicBool>);
+
+impl CancelFlag {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A migration that ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ran {
+    pub version: String,
+    pub name: String,
+    pub direction: Direction,
+    pub duration_ms: f64,
+    pub statements: usize,
+    pub transactional: bool,
+}
+
+/// Why a migration failed, with everything a person needs to act on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationFailure {
+    pub version: String,
+    pub name: String,
+    pub direction: Direction,
+    pub file: PathBuf,
+    /// 1-based index of the failing statement, and how many the file has.
+    pub statement: usize,
+    pub statements_total: usize,
+    pub line: usize,
+    pub column: usize,
+    pub sqlstate: Option<String>,
+    pub severity: Option<String>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// The server's CONTEXT (`PL/pgSQL function … line N at …`).
+    pub context: Option<String>,
+    pub schema: Option<String>,
+    pub table: Option<String>,
+    pub column_name: Option<String>,
+    pub constraint: Option<String>,
+    /// What the failure left behind, in words.
+    pub state_left: String,
+    pub cancelled: bool,
+    #[serde(skip)]
+    pub location: Option<Location>,
+}
+
+/// The outcome of a run that got as far as running migrations.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct RunOutcome {
+    pub ran: Vec<Ran>,
+    pub failure: Option<MigrationFailure>,
+}
+
+/// Errors that stop a run before or outside a migration.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "waited {waited:?} for the migration lock, held by {holder}; try again later or raise --lock-wait"
+    )]
+    LockTimeout { waited: Duration, holder: String },
+    #[error("refused")]
+    Refused(Vec<Problem>),
+    #[error("{context}: {source}")]
+    Db {
+        context: &'static str,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error(transparent)]
+    Tracking(#[from] crate::history::TrackingError),
+}
+
+fn db(context: &'static str) -> impl FnOnce(postgres::Error) -> RunError {
+    move |source| RunError::Db { context, source }
+}
+
+/// Holds the advisory lock on a session; released explicitly, or by the server when the session ends.
+pub struct LockGuard {
+    key: i64,
+}
+
+impl LockGuard {
+    pub fn release(self, client: &mut Client) {
+        let _ = client.execute("select pg_advisory_unlock($1)", &[&self.key]);
+    }
+}
+
+/// Takes the migration lock, polling so that a waiting runner can say who holds it.
+pub fn acquire_lock(
+    client: &mut Client,
+    tracking: &Tracking,
+    settings: &RunSettings,
+    reporter: &Reporter,
+    cancel: &CancelFlag,
+) -> Result<LockGuard, RunError> {
+    let key = tracking.lock_key();
+    let started = Instant::now();
+    let mut announced = false;
+    let mut delay = Duration::from_millis(20);
+    loop {
+        let got: bool = client
+            .query_one("select pg_try_advisory_lock($1)", &[&key])
+            .map_err(db("taking the migration lock"))?
+            .get(0);
+        if got {
+            reporter.emit(Event::LockAcquired {
+                waited_ms: started.elapsed().as_millis() as u64,
+            });
+            return Ok(LockGuard { key });
+        }
+        let holder = lock_holder(client, key).unwrap_or_else(|| "another session".to_owned());
+        if started.elapsed() >= settings.lock_wait || cancel.is_cancelled() {
+            return Err(RunError::LockTimeout {
+                waited: started.elapsed(),
+                holder,
+            });
+        }
+        if !announced {
+            reporter.emit(Event::LockWaiting { holder });
+            announced = true;
+        }
+        std::thread::sleep(delay.min(settings.lock_wait.saturating_sub(started.elapsed())));
+        delay = (delay * 2).min(Duration::from_millis(250));
+    }
+}
+
+/// Describes the session holding the advisory lock: application name (which names the ferry
+/// command, host and pid), user, client address, and what it is running.
+fn lock_holder(client: &mut Client, key: i64) -> Option<String> {
+    let row = client
+        .query_opt(
+            "select a.pid, coalesce(nullif(a.application_name, ''), 'unknown client'), a.usename::text,
+                    coalesce(a.client_addr::text, 'local socket'), a.state,
+                    extract(epoch from now() - a.xact_start)::float8
+             from pg_locks l join pg_stat_activity a on a.pid = l.pid
+             where l.locktype = 'advisory' and l.granted
+               and l.database = (select oid from pg_database where datname = current_database())
+               and l.classid = (($1::bigint >> 32) & 4294967295)::oid
+               and l.objid = ($1::bigint & 4294967295)::oid and l.objsubid = 1
+             limit 1",
+            &[&key],
+        )
+        .ok()??;
+    let pid: i32 = row.get(0);
+    let app: String = row.get(1);
+    let user: Option<String> = row.get(2);
+    let addr: String = row.get(3);
+    Some(format!(
+        "pid {pid} ({app}, user {}, from {addr})",
+        user.unwrap_or_default()
+    ))
+}
+
+/// The SQL sent between two files so that session state set by one does not leak into the next
+/// (pg_dump output calls `set_config('search_path', '', false)`, for one). `RESET ALL` returns
+/// every setting to its session default, which includes what ferry set at connect time.
+const RESET_SESSION: &str = "reset role; set session authorization default; reset all";
+
+/// Runs migrations on one session that holds the lock.
+pub struct Runner<'a> {
+    pub client: &'a mut Client,
+    pub tracking: &'a Tracking,
+    pub reporter: &'a Reporter,
+    pub settings: &'a RunSettings,
+    pub cancel: &'a CancelFlag,
+    /// PL/pgSQL bodies of functions created so far in this run, to place errors raised inside them.
+    bodies: HashMap<String, BodyPlace>,
+    dirty_session: bool,
+}
+
+#[derive(Debug, Clone)]
+struct BodyPlace {
+    path: PathBuf,
+    text: Arc<str>,
+    body_start: usize,
+}
+
+/// One script to run, with its identity in the tracking table.
+struct Job<'s> {
+    migration: &'s Migration,
+    script: &'s Script,
+    direction: Direction,
+    transactional: bool,
+}
+
+/// Where one statement failed; `error` is `None` when Ctrl-C stopped the run before it was sent.
+struct StatementError {
+    index: usize,
+    error: Option<postgres::Error>,
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(
+        client: &'a mut Client,
+        tracking: &'a Tracking,
+        reporter: &'a Reporter,
+        settings: &'a RunSettings,
+        cancel: &'a CancelFlag,
+    ) -> Runner<'a> {
+        Runner {
+            client,
+            tracking,
+            reporter,
+            settings,
+            cancel,
+            bodies: HashMap::new(),
+            dirty_session: false,
+        }
+    }
+
+    /// Applies the planned migrations, each in its own transaction unless it says otherwise.
+    /// Stops at the first failure; what ran before it stays applied.
+    pub fn apply(&mut self, set: &MigrationSet, plan: &[PlannedApply]) -> RunOutcome {
+        let mut outcome = RunOutcome::default();
+        for step in plan {
+            let m = &set.migrations[step.index];
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let job = Job {
+                migration: m,
+                script: &m.up,
+                direction: Direction::Up,
+                transactional: m.transactional(),
+            };
+            let result = if job.transactional {
+                self.run_transactional(&job, false)
+            } else {
+                self.run_without_transaction(&job, step.resume_from.unwrap_or(0))
+            };
+            match result {
+                Ok(ran) => outcome.ran.push(ran),
+                Err(failure) => {
+                    outcome.failure = Some(*failure);
+                    break;
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Applies every planned migration in one transaction (`--single-transaction`): all or nothing.
+    pub fn apply_single_transaction(
+        &mut self,
+        set: &MigrationSet,
+        plan: &[PlannedApply],
+    ) -> RunOutcome {
+        let mut outcome = RunOutcome::default();
+        if let Err(e) = self.client.batch_execute("begin") {
+            outcome.failure = Some(self.bare_failure(&set.migrations[plan[0].index], e));
+            return outcome;
+        }
+        for step in plan {
+            let m = &set.migrations[step.index];
+            let job = Job {
+                migration: m,
+                script: &m.up,
+                direction: Direction::Up,
+                transactional: true,
+            };
+            match self.run_in_open_transaction(&job) {
+                Ok(ran) => outcome.ran.push(ran),
+                Err(failure) => {
+                    let _ = self.client.batch_execute("rollback");
+                    let mut failure = *failure;
+                    failure.state_left = format!(
+                        "rolled back: --single-transaction undid all {} migrations of this run",
+                        plan.len()
+                    );
+                    self.record_failure_entry(&job, &failure);
+                    outcome.ran.clear();
+                    outcome.failure = Some(failure);
+                    return outcome;
+                }
+            }
+        }
+        if let Err(e) = self.client.batch_execute("commit") {
+            let failure = self.bare_failure(&set.migrations[plan[plan.len() - 1].index], e);
+            outcome.ran.clear();
+            outcome.failure = Some(failure);
+        }
+        outcome
+    }
+
+    /// Reverts the planned migrations, newest first, each in its own transaction. Stops at the
+    /// first failing down; what was reverted before it stays reverted.
+    pub fn revert(&mut self, set: &MigrationSet, plan: &[PlannedRevert]) -> RunOutcome {
+        let mut outcome = RunOutcome::default();
+        for step in plan {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let m = &set.migrations[step.index];
+            let down = m.down.as_ref().expect("planned reverts have a down script");
+            let job = Job {
+                migration: m,
+                script: down,
+                direction: Direction::Down,
+                transactional: !down.directives.no_transaction,
+            };
+            let result = if job.transactional {
+                self.run_transactional(&job, false)
+            } else {
+                self.run_without_transaction(&job, 0)
+            };
+            match result {
+                Ok(ran) => outcome.ran.push(ran),
+                Err(failure) => {
+                    outcome.failure = Some(*failure);
+                    break;
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Runs a verify script in a transaction that is rolled back: it passes unless it raises.
+    pub fn check(&mut self, migration: &Migration, script: &Script) -> Option<MigrationFailure> {
+        let job = Job {
+            migration,
+            script,
+            direction: Direction::Up,
+            transactional: true,
+        };
+        let statements = match script.statements() {
+            Ok(s) => s,
+            Err(e) => return Some(self.split_failure(&job, e)),
+        };
+        if let Err(e) = self
+            .reset_session()
+            .and_then(|()| self.client.batch_execute("begin"))
+        {
+            return Some(self.bare_failure(migration, e));
+        }
+        let mut failure = None;
+        for index in 0..statements.len() {
+            if let Err(e) = self.run_statement(&job, index) {
+                let mut f = self.statement_failure(&job, e);
+                f.state_left = "verify scripts run in a transaction that is rolled back".to_owned();
+                failure = Some(f);
+                break;
+            }
+        }
+        let _ = self.client.batch_execute("rollback");
+        failure
+    }
+
+    fn reset_session(&mut self) -> Result<(), postgres::Error> {
+        if self.dirty_session {
+            self.client.batch_execute(RESET_SESSION)?;
+        }
+        self.dirty_session = true;
+        Ok(())
+    }
+
+    /// One transactional script with retries on lock timeouts and deadlocks.
+    fn run_transactional(
+        &mut self,
+        job: &Job<'_>,
+        _single: bool,
+    ) -> Result<Ran, Box<MigrationFailure>> {
+        let mut attempt = 0;
+        loop {
+            self.announce(job, None);
+            let started = Instant::now();
+            let begin = self
+                .reset_session()
+                .and_then(|()| self.client.batch_execute("begin"));
+            if let Err(e) = begin {
+                return Err(Box::new(self.bare_failure(job.migration, e)));
+            }
+            let result = self.run_in_open_transaction(job);
+            match result {
+                Ok(mut ran) => {
+                    if let Err(e) = self.client.batch_execute("commit") {
+                        let _ = self.client.batch_execute("rollback");
+                        return Err(Box::new(self.bare_failure(job.migration, e)));
+                    }
+                    ran.duration_ms = ms(started.elapsed());
+                    self.finished(job, &ran);
+                    return Ok(ran);
+                }
+                Err(failure) => {
+                    let _ = self.client.batch_execute("rollback");
+                    let retryable =
+                        matches!(failure.sqlstate.as_deref(), Some("55P03") | Some("40P01"))
+                            && !failure.cancelled;
+                    if retryable && attempt < self.settings.retries {
+                        attempt += 1;
+                        let wait = self.settings.retry_backoff * 2u32.pow(attempt - 1);
+                        self.reporter.emit(Event::Retrying {
+                            version: job.migration.version.to_string(),
+                            attempt,
+                            sqlstate: failure.sqlstate.clone().unwrap_or_default(),
+                            message: failure.message.clone(),
+                            wait_ms: wait.as_millis() as u64,
+                        });
+                        std::thread::sleep(wait);
+                        continue;
+                    }
+                    let mut failure = *failure;
+                    failure.state_left = match job.direction {
+                        Direction::Up => format!(
+                            "rolled back: nothing of migration {} remains, and it is still pending",
+                            job.migration.version
+                        ),
+                        Direction::Down => format!(
+                            "rolled back: migration {} is still applied",
+                            job.migration.version
+                        ),
+                    };
+                    self.record_failure_entry(job, &failure);
+                    self.failed(job, &failure);
+                    return Err(Box::new(failure));
+                }
+            }
+        }
+    }
+
+    /// Runs a script's statements and its tracking write inside an already open transaction.
+    fn run_in_open_transaction(&mut self, job: &Job<'_>) -> Result<Ran, Box<MigrationFailure>> {
+        let started = Instant::now();
+        let statements = job
+            .script
+            .statements()
+            .map_err(|e| Box::new(self.split_failure(job, e)))?;
+        for index in 0..statements.len() {
+            if let Err(e) = self.run_statement(job, index) {
+                return Err(Box::new(self.statement_failure(job, e)));
+            }
+        }
+        let duration = started.elapsed();
+        let tracked = self.write_tracking(job, RowState::Applied, statements.len(), None, duration);
+        if let Err(e) = tracked {
+            return Err(Box::new(self.bare_failure(job.migration, e)));
+        }
+        Ok(Ran {
+            version: job.migration.version.to_string(),
+            name: job.migration.name.clone(),
+            direction: job.direction,
+            duration_ms: ms(duration),
+            statements: statements.len(),
+            transactional: job.transactional,
+        })
+    }
+
+    /// A no-transaction script: statement by statement, progress recorded after each, resumed
+    /// from `from` (0-based) after an earlier failure.
+    fn run_without_transaction(
+        &mut self,
+        job: &Job<'_>,
+        from: usize,
+    ) -> Result<Ran, Box<MigrationFailure>> {
+        let started = Instant::now();
+        self.announce(job, (from > 0).then_some(from));
+        let statements = match job.script.statements() {
+            Ok(s) => s,
+            Err(e) => return Err(Box::new(self.split_failure(job, e))),
+        };
+        let total = statements.len();
+        if let Err(e) = self.reset_session() {
+            return Err(Box::new(self.bare_failure(job.migration, e)));
+        }
+        if job.direction == Direction::Up {
+            let running = self.write_tracking(job, RowState::Running, from, None, Duration::ZERO);
+            if let Err(e) = running {
+                return Err(Box::new(self.bare_failure(job.migration, e)));
+            }
+        }
+        let mut index = from;
+        let mut attempt = 0;
+        while index < total {
+            match self.run_statement(job, index) {
+                Ok(()) => {
+                    index += 1;
+                    attempt = 0;
+                    if job.direction == Direction::Up {
+                        let key = job.migration.version.key();
+                        if let Err(e) = self.tracking.progress(self.client, &key, index as i32) {
+                            return Err(Box::new(self.bare_failure(job.migration, e)));
+                        }
+                    }
+                }
+                Err(err) => {
+                    let mut failure = self.statement_failure(job, err);
+                    let retryable =
+                        matches!(failure.sqlstate.as_deref(), Some("55P03") | Some("40P01"))
+                            && !failure.cancelled;
+                    if retryable && attempt < self.settings.retries {
+                        attempt += 1;
+                        let wait = self.settings.retry_backoff * 2u32.pow(attempt - 1);
+                        self.reporter.emit(Event::Retrying {
+                            version: job.migration.version.to_string(),
+                            attempt,
+                            sqlstate: failure.sqlstate.clone().unwrap_or_default(),
+                            message: failure.message.clone(),
+                            wait_ms: wait.as_millis() as u64,
+                        });
+                        std::thread::sleep(wait);
+                        continue;
+                    }
+                    failure.state_left = self.no_transaction_state_left(job, index, total);
+                    if job.direction == Direction::Up {
+                        let message = format!(
+                            "{}{}",
+                            failure
+                                .sqlstate
+                                .as_deref()
+                                .map(|s| format!("{s}: "))
+                                .unwrap_or_default(),
+                            failure.message
+                        );
+                        let _ = self.write_tracking(
+                            job,
+                            RowState::Failed,
+                            index,
+                            Some(&message),
+                            started.elapsed(),
+                        );
+                    } else {
+                        self.record_failure_entry(job, &failure);
+                    }
+                    self.failed(job, &failure);
+                    return Err(Box::new(failure));
+                }
+            }
+        }
+        let duration = started.elapsed();
+        let done = match job.direction {
+            Direction::Up => self.write_tracking(job, RowState::Applied, total, None, duration),
+            Direction::Down => self.write_tracking(job, RowState::Applied, total, None, duration),
+        };
+        if let Err(e) = done {
+            return Err(Box::new(self.bare_failure(job.migration, e)));
+        }
+        let ran = Ran {
+            version: job.migration.version.to_string(),
+            name: job.migration.name.clone(),
+            direction: job.direction,
+            duration_ms: ms(duration),
+            statements: total,
+            transactional: false,
+        };
+        self.finished(job, &ran);
+        Ok(ran)
+    }
+
+    fn no_transaction_state_left(&mut self, job: &Job<'_>, index: usize, total: usize) -> String {
+        let mut text = if index == 0 {
+            format!("no-transaction migration: statement 1 of {total} failed, nothing of it ran")
+        } else {
+            format!(
+                "no-transaction migration: statements 1-{index} of {total} ran and remain; statement {} failed",
+                index + 1
+            )
+        };
+        if job.direction == Direction::Up {
+            text.push_str(&format!(
+                "; recorded as failed, and the next `ferry up` resumes from statement {} (or decide with `ferry repair {} --applied|--pending`)",
+                index + 1,
+                job.migration.version
+            ));
+        }
+        if let Some(invalid) = self.invalid_index_left(job.script, index) {
+            text.push_str(&format!(
+                "; it left the INVALID index {invalid}: drop it with `DROP INDEX CONCURRENTLY {invalid};` before running again"
+            ));
+        }
+        text
+    }
+
+    /// The INVALID index a failed `CREATE INDEX CONCURRENTLY` left, if statement `index` is one.
+    pub fn invalid_index_left(&mut self, script: &Script, index: usize) -> Option<String> {
+        invalid_index_left(self.client, script, index)
+    }
+
+    fn run_statement(&mut self, job: &Job<'_>, index: usize) -> Result<(), StatementError> {
+        if self.cancel.is_cancelled() {
+            return Err(StatementError { index, error: None });
+        }
+        let statements = job.script.statements().expect("split before running");
+        let stmt = &statements[index];
+        let sql = &job.script.text[stmt.range.clone()];
+        let version = job.migration.version.to_string();
+        self.reporter.log.statement(&version, index, sql);
+        let started = Instant::now();
+        let result = match &stmt.copy_data {
+            Some(data) => self.copy_in(sql, &job.script.text.as_bytes()[data.clone()]),
+            None => self.client.batch_execute(sql),
+        };
+        result.map_err(|error| StatementError {
+            index,
+            error: Some(error),
+        })?;
+        let elapsed = started.elapsed();
+        if let Some(body) = ferry_sql::routine_body(sql)
+            && let Some(name) = body.name
+        {
+            self.bodies.insert(
+                name,
+                BodyPlace {
+                    path: job.script.path.clone(),
+                    text: job.script.text.clone(),
+                    body_start: stmt.range.start + body.body_start,
+                },
+            );
+        }
+        self.reporter.log.timing("ok", elapsed);
+        self.reporter.emit(Event::StatementFinished {
+            version,
+            index,
+            tag: ferry_sql::statement_tag(sql),
+            duration_ms: ms(elapsed),
+        });
+        Ok(())
+    }
+
+    fn copy_in(&mut self, sql: &str, data: &[u8]) -> Result<(), postgres::Error> {
+        use std::io::Write;
+        let mut writer = self.client.copy_in(sql)?;
+        if let Err(io) = writer.write_all(data) {
+            // The server reports the real reason when the copy is finished or aborted.
+            drop(io);
+        }
+        writer.finish().map(|_| ())
+    }
+
+    fn write_tracking(
+        &mut self,
+        job: &Job<'_>,
+        state: RowState,
+        statements_done: usize,
+        error: Option<&str>,
+        duration: Duration,
+    ) -> Result<(), postgres::Error> {
+        let m = job.migration;
+        let key = m.version.key();
+        let version_text = m.version.to_string();
+        match job.direction {
+            Direction::Up => {
+                let total = job.script.statements().map(|s| s.len()).unwrap_or(0);
+                let action = match state {
+                    RowState::Applied => "apply",
+                    RowState::Failed => "fail",
+                    RowState::Running => "start",
+                };
+                let row = RowWrite {
+                    version: &key,
+                    version_text: &version_text,
+                    name: &m.name,
+                    script: &m.up.file_name(),
+                    checksum: m.up.checksum(),
+                    checksum_bytes: m.up.bytes_checksum(),
+                    state,
+                    transactional: job.transactional,
+                    statements_done: (!job.transactional).then_some(statements_done as i32),
+                    statements_total: (!job.transactional).then_some(total as i32),
+                    error,
+                    duration: Some(duration),
+                    baselined: false,
+                };
+                let entry = HistoryEntry {
+                    action,
+                    version: Some(&key),
+                    version_text: Some(&version_text),
+                    name: Some(&m.name),
+                    checksum: Some(m.up.checksum()),
+                    duration: Some(duration),
+                    detail: error,
+                };
+                self.tracking.record(self.client, &row, &entry)
+            }
+            Direction::Down => {
+                let entry = HistoryEntry {
+                    action: "rollback",
+                    version: Some(&key),
+                    version_text: Some(&version_text),
+                    name: Some(&m.name),
+                    checksum: job.script.statements().ok().map(|_| job.script.checksum()),
+                    duration: Some(duration),
+                    detail: None,
+                };
+                self.tracking.forget(self.client, &key, &entry)
+            }
+        }
+    }
+
+    /// Appends a `fail` entry to the history (outside the rolled-back transaction).
+    fn record_failure_entry(&mut self, job: &Job<'_>, failure: &MigrationFailure) {
+        let key = job.migration.version.key();
+        let version_text = job.migration.version.to_string();
+        let detail = format!(
+            "{} statement {}: {}{}",
+            match job.direction {
+                Direction::Up => "up",
+                Direction::Down => "down",
+            },
+            failure.statement,
+            failure
+                .sqlstate
+                .as_deref()
+                .map(|s| format!("{s}: "))
+                .unwrap_or_default(),
+            failure.message
+        );
+        let entry = HistoryEntry {
+            action: "fail",
+            version: Some(&key),
+            version_text: Some(&version_text),
+            name: Some(&job.migration.name),
+            checksum: Some(job.script.checksum()),
+            duration: None,
+            detail: Some(&detail),
+        };
+        let _ = self.tracking.append(self.client, &entry);
+    }
+
+    fn announce(&self, job: &Job<'_>, resume_from: Option<usize>) {
+        self.reporter.emit(Event::MigrationStarted {
+            direction: job.direction,
+            version: job.migration.version.to_string(),
+            name: job.migration.name.clone(),
+            transactional: job.transactional,
+            resume_from,
+        });
+    }
+
+    fn finished(&self, job: &Job<'_>, ran: &Ran) {
+        self.reporter.emit(Event::MigrationFinished {
+            direction: job.direction,
+            version: ran.version.clone(),
+            name: ran.name.clone(),
+            duration_ms: ran.duration_ms,
+        });
+    }
+
+    fn failed(&self, job: &Job<'_>, failure: &MigrationFailure) {
+        self.reporter.emit(Event::MigrationFailed {
+            direction: job.direction,
+            version: job.migration.version.to_string(),
+            name: job.migration.name.clone(),
+            message: failure.message.clone(),
+        });
+    }
+
+    fn split_failure(&self, job: &Job<'_>, err: &ferry_sql::SplitError) -> MigrationFailure {
+        let location = Location {
+            path: job.script.path.clone(),
+            text: job.script.text.clone(),
+            offset: crate::plan::split_error_offset(err),
+        };
+        let (line, column) = location.line_col();
+        MigrationFailure {
+            version: job.migration.version.to_string(),
+            name: job.migration.name.clone(),
+            direction: job.direction,
+            file: job.script.path.clone(),
+            statement: 0,
+            statements_total: 0,
+            line,
+            column,
+            sqlstate: None,
+            severity: None,
+            message: crate::plan::split_error_message(err),
+            detail: None,
+            hint: None,
+            context: None,
+            schema: None,
+            table: None,
+            column_name: None,
+            constraint: None,
+            state_left: "nothing ran".to_owned(),
+            cancelled: false,
+            location: Some(location),
+        }
+    }
+
+    /// A failure outside any statement (BEGIN, COMMIT, the tracking write).
+    fn bare_failure(&self, m: &Migration, error: postgres::Error) -> MigrationFailure {
+        let db = error.as_db_error();
+        MigrationFailure {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            direction: Direction::Up,
+            file: m.up.path.clone(),
+            statement: 0,
+            statements_total: 0,
+            line: 0,
+            column: 0,
+            sqlstate: error.code().map(|c| c.code().to_owned()),
+            severity: db.map(|d| d.severity().to_owned()),
+            message: db
+                .map(|d| d.message().to_owned())
+                .unwrap_or_else(|| error.to_string()),
+            detail: db.and_then(|d| d.detail().map(str::to_owned)),
+            hint: db.and_then(|d| d.hint().map(str::to_owned)),
+            context: db.and_then(|d| d.where_().map(str::to_owned)),
+            schema: None,
+            table: None,
+            column_name: None,
+            constraint: None,
+            state_left: "the transaction was rolled back".to_owned(),
+            cancelled: false,
+            location: None,
+        }
+    }
+
+    /// Builds the failure for statement `err.index`, placing it at `file:line:col`.
+    fn statement_failure(&self, job: &Job<'_>, err: StatementError) -> MigrationFailure {
+        let statements = job.script.statements().expect("split before running");
+        let stmt = &statements[err.index];
+        let sql = &job.script.text[stmt.range.clone()];
+        let db = err.error.as_ref().and_then(|e| e.as_db_error());
+        let code = err.error.as_ref().and_then(|e| e.code());
+        let cancelled =
+            self.cancel.is_cancelled() && (code == Some(&SqlState::QUERY_CANCELED) || db.is_none());
+        let mut location = Location {
+            path: job.script.path.clone(),
+            text: job.script.text.clone(),
+            offset: stmt.range.start,
+        };
+        if let Some(db) = db
+            && let Some(place) = self.place_error(job.script, stmt.range.start, sql, db)
+        {
+            location = place;
+        }
+        let (line, column) = location.line_col();
+        let message = match (db, &err.error) {
+            (Some(d), _) => d.message().to_owned(),
+            (None, _) if cancelled => "cancelled by the user (Ctrl-C)".to_owned(),
+            (None, Some(e)) => connection_failure_message(e),
+            (None, None) => "cancelled by the user (Ctrl-C)".to_owned(),
+        };
+        MigrationFailure {
+            version: job.migration.version.to_string(),
+            name: job.migration.name.clone(),
+            direction: job.direction,
+            file: location.path.clone(),
+            statement: err.index + 1,
+            statements_total: statements.len(),
+            line,
+            column,
+            sqlstate: code.map(|c| c.code().to_owned()),
+            severity: db.map(|d| d.severity().to_owned()),
+            message,
+            detail: db.and_then(|d| d.detail().map(str::to_owned)),
+            hint: db
+                .and_then(|d| d.hint().map(str::to_owned))
+                .or_else(|| hint_for(code, stmt, job.transactional)),
+            context: db.and_then(|d| d.where_().map(str::to_owned)),
+            schema: db.and_then(|d| d.schema().map(str::to_owned)),
+            table: db.and_then(|d| d.table().map(str::to_owned)),
+            column_name: db.and_then(|d| d.column().map(str::to_owned)),
+            constraint: db.and_then(|d| d.constraint().map(str::to_owned)),
+            state_left: String::new(),
+            cancelled,
+            location: Some(location),
+        }
+    }
+
+    /// Places a server error in the file: its position inside the statement (characters, not
+    /// bytes), or the PL/pgSQL line from its CONTEXT, or `None` for the statement's first token.
+    fn place_error(
+        &self,
+        script: &Script,
+        stmt_start: usize,
+        sql: &str,
+        db: &DbError,
+    ) -> Option<Location> {
+        if let Some(ErrorPosition::Original(pos)) = db.position() {
+            let offset =
+                stmt_start + ferry_sql::char_to_byte(sql, (*pos as usize).saturating_sub(1));
+            return Some(Location {
+                path: script.path.clone(),
+                text: script.text.clone(),
+                offset,
+            });
+        }
+        let context = db.where_()?;
+        for line in context.lines() {
+            let Some((function, body_line)) = parse_plpgsql_context(line) else {
+                continue;
+            };
+            let place = if function == "inline_code_block" {
+                let body = ferry_sql::routine_body(sql)?;
+                BodyPlace {
+                    path: script.path.clone(),
+                    text: script.text.clone(),
+                    body_start: stmt_start + body.body_start,
+                }
+            } else {
+                let name = function_simple_name(function);
+                match self.bodies.get(&name) {
+                    Some(p) => p.clone(),
+                    None => continue,
+                }
+            };
+            let index = ferry_sql::LineIndex::new(&place.text);
+            let first = index.position(&place.text, place.body_start).line;
+            let target = first + body_line - 1;
+            let start = index.line_start(target);
+            let line_text = index.line_text(&place.text, target);
+            let indent = line_text.len() - line_text.trim_start().len();
+            // Line 1 of the body starts right after the opening `$$`, not at the line's start.
+            let offset = if body_line == 1 {
+                place.body_start
+                    + (place.text[place.body_start..].len()
+                        - place.text[place.body_start..]
+                            .trim_start_matches([' ', '\t'])
+                            .len())
+            } else {
+                start + indent
+            };
+            return Some(Location {
+                path: place.path,
+                text: place.text,
+                offset,
+            });
+        }
+        None
+    }
+}
+
+/// Reads `PL/pgSQL function NAME line N at …` (also `SQL function … statement N` is skipped).
+fn parse_plpgsql_context(line: &str) -> Option<(&str, usize)> {
+    let rest = line.trim().strip_prefix("PL/pgSQL function ")?;
+    let at = rest.rfind(" line ")?;
+    let function = &rest[..at];
+    let after = &rest[at + " line ".len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    Some((function, digits.parse().ok()?))
+}
+
+/// `public.my_func(integer, text)` → `my_func` (as PostgreSQL folded it).
+fn function_simple_name(function: &str) -> String {
+    let without_args = function.split('(').next().unwrap_or(function);
+    let last = without_args.rsplit('.').next().unwrap_or(without_args);
+    last.trim_matches('"').to_owned()
+}
+
+fn hint_for(
+    code: Option<&SqlState>,
+    stmt: &ferry_sql::Statement,
+    transactional: bool,
+) -> Option<String> {
+    if code == Some(&SqlState::ACTIVE_SQL_TRANSACTION)
+        && transactional
+        && matches!(stmt.kind, ferry_sql::StatementKind::NoTransaction)
+    {
+        return Some(
+            "this statement cannot run inside a transaction: put it in its own migration whose first line is `-- ferry:no-transaction`".to_owned(),
+        );
+    }
+    if code == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        return Some(
+            "the statement waited longer than lock_timeout for a lock another session holds; retry when the table is quieter, or raise lock_timeout in ferry.toml".to_owned(),
+        );
+    }
+    None
+}
+
+fn connection_failure_message(error: &postgres::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    crate::redact::redact(&text).into_owned()
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0
+}
+
+/// The INVALID index a failed `CREATE INDEX CONCURRENTLY` at statement `index` left behind.
+pub fn invalid_index_left(client: &mut Client, script: &Script, index: usize) -> Option<String> {
+    let statements = script.statements().ok()?;
+    let sql = &script.text[statements.get(index)?.range.clone()];
+    let (schema, name) = ferry_sql::created_index_name(sql)?;
+    let row = client
+        .query_opt(
+            "select format('%I.%I', n.nspname, c.relname)
+             from pg_index i join pg_class c on c.oid = i.indexrelid
+             join pg_namespace n on n.oid = c.relnamespace
+             where not i.indisvalid and c.relname = $1
+               and ($2::text is null or n.nspname = $2)
+               and ($2::text is not null or pg_table_is_visible(c.oid))",
+            &[&name, &schema],
+        )
+        .ok()??;
+    Some(row.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_plpgsql_context() {
+        assert_eq!(
+            parse_plpgsql_context("PL/pgSQL function inline_code_block line 5 at RAISE"),
+            Some(("inline_code_block", 5))
+        );
+        assert_eq!(
+            parse_plpgsql_context("PL/pgSQL function public.f(integer) line 12 at SQL statement"),
+            Some(("public.f(integer)", 12))
+        );
+        assert_eq!(parse_plpgsql_context("SQL statement \"select 1\""), None);
+        assert_eq!(function_simple_name("public.f(integer)"), "f");
+        assert_eq!(function_simple_name("\"Weird\"(text)"), "Weird");
+    }
+}

@@ -1,0 +1,3 @@
+drop table tasks;
+drop table projects;
+drop type task_status;

@@ -1,0 +1,2 @@
+drop view overdue_tasks;
+drop view project_progress;
