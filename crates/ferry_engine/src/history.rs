@@ -8,8 +8,10 @@
 
 use std::time::Duration;
 
-use postgres::GenericClient;
+use std::sync::OnceLock;
+
 use postgres::types::ToSql;
+use postgres::{GenericClient, Statement};
 use serde::Serialize;
 
 /// The version of the tracking tables this release writes.
@@ -95,23 +97,11 @@ pub struct Actor {
 impl Actor {
     /// The current OS user and host name.
     pub fn current() -> Actor {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| current_uid_name());
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .or_else(|_| std::env::var("HOSTNAME"))
-            .unwrap_or_default();
-        Actor { os_user, host }
+        Actor {
+            os_user: whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
+            host: whoami::hostname().unwrap_or_else(|_| "unknown".to_owned()),
+        }
     }
-}
-
-fn current_uid_name() -> String {
-    // Without $USER (cron, CI containers), fall back to the owner of /proc/self.
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self")
-        .map(|m| format!("uid {}", m.uid()))
-        .unwrap_or_default()
 }
 
 /// An entry to append to the history.
@@ -150,6 +140,10 @@ pub struct Tracking {
     schema: String,
     quoted: String,
     actor: Actor,
+    /// The statements written for every migration, prepared once per session: preparing costs a
+    /// round trip each time, and a run of 500 migrations writes 500 rows.
+    record_statement: OnceLock<Statement>,
+    progress_statement: OnceLock<Statement>,
 }
 
 impl Tracking {
@@ -158,6 +152,8 @@ impl Tracking {
             schema: schema.to_owned(),
             quoted: quote_ident(schema),
             actor,
+            record_statement: OnceLock::new(),
+            progress_statement: OnceLock::new(),
         }
     }
 
@@ -335,8 +331,8 @@ impl Tracking {
             &entry_ms,
             &entry.checksum,
         ];
-        client.execute(
-            &format!(
+        let statement = prepared(client, &self.record_statement, || {
+            format!(
                 "with h as (
                      insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version, detail)
                      values ($17, $1, $2, $3, $20, $13, $14, $19, $16, $18)
@@ -351,10 +347,53 @@ impl Tracking {
                      statements_total = excluded.statements_total, error = excluded.error, baselined = excluded.baselined,
                      applied_at = now(), applied_by = current_user, os_user = excluded.os_user, host = excluded.host,
                      duration_ms = excluded.duration_ms, ferry_version = excluded.ferry_version"
-            ),
-            &params,
-        )?;
+            )
+        })?;
+        client.execute(&statement, &params)?;
         Ok(())
+    }
+
+    /// Records a migration file as applied without running it (baseline, repair decisions):
+    /// its current checksums, with a history entry of `action` and `detail`.
+    pub fn record_file(
+        &self,
+        client: &mut impl GenericClient,
+        m: &crate::source::Migration,
+        action: &str,
+        detail: &str,
+        baselined: bool,
+    ) -> Result<(), postgres::Error> {
+        let key = m.version.key();
+        let text = m.version.to_string();
+        let file = m.up.file_name();
+        let total = (!m.transactional())
+            .then(|| m.up.statements().map(|s| s.len() as i32).ok())
+            .flatten();
+        let row = RowWrite {
+            version: &key,
+            version_text: &text,
+            name: &m.name,
+            script: &file,
+            checksum: m.up.checksum(),
+            checksum_bytes: m.up.bytes_checksum(),
+            state: RowState::Applied,
+            transactional: m.transactional(),
+            statements_done: total,
+            statements_total: total,
+            error: None,
+            duration: None,
+            baselined,
+        };
+        let entry = HistoryEntry {
+            action,
+            version: Some(&key),
+            version_text: Some(&text),
+            name: Some(&m.name),
+            checksum: Some(m.up.checksum()),
+            detail: Some(detail),
+            ..HistoryEntry::default()
+        };
+        self.record(client, &row, &entry)
     }
 
     /// Updates the progress of a no-transaction migration after each statement.
@@ -364,13 +403,13 @@ impl Tracking {
         version: &str,
         statements_done: i32,
     ) -> Result<(), postgres::Error> {
-        client.execute(
-            &format!(
+        let statement = prepared(client, &self.progress_statement, || {
+            format!(
                 "update {}.migrations set statements_done = $2 where version = $1",
                 self.quoted
-            ),
-            &[&version, &statements_done],
-        )?;
+            )
+        })?;
+        client.execute(&statement, &[&version, &statements_done])?;
         Ok(())
     }
 
@@ -479,6 +518,20 @@ impl Tracking {
     pub fn drop_sql(&self) -> String {
         format!("drop schema if exists {} cascade", self.quoted)
     }
+}
+
+/// The statement cached in `cell`, prepared on first use. A session prepares it once; the
+/// cache lives in the session's [`Tracking`], so it is never used on another connection.
+fn prepared(
+    client: &mut impl GenericClient,
+    cell: &OnceLock<Statement>,
+    sql: impl FnOnce() -> String,
+) -> Result<Statement, postgres::Error> {
+    if let Some(statement) = cell.get() {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(&sql())?;
+    Ok(cell.get_or_init(|| statement).clone())
 }
 
 /// Why the tracking tables cannot be used.

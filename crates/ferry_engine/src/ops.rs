@@ -9,7 +9,9 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::history::{HistoryEntry, HistoryRow, RowState, RowWrite};
 use crate::log::{Direction, Reporter};
-use crate::plan::{self, DownTarget, MigrationStatus, PlannedApply, Problem, State, UpOptions};
+use crate::plan::{
+    self, DownTarget, MigrationStatus, PlannedApply, PlannedRevert, Problem, State, UpOptions,
+};
 use crate::runner::{self, MigrationFailure, Ran, RunSettings, Runner};
 use crate::session::{self, Interrupt, Overrides, Session, TargetArgs};
 use crate::source::{self, MigrationSet, Version};
@@ -67,6 +69,35 @@ impl Context {
         }
     }
 
+    /// Runs `f` holding the migration lock, released afterwards (also on error).
+    fn locked<T>(
+        &self,
+        session: &mut Session,
+        f: impl FnOnce(&mut Session, &RunSettings) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let settings = self.settings(session);
+        let lock = runner::acquire_lock(
+            &mut session.client,
+            &session.tracking,
+            &settings,
+            &self.reporter,
+            &self.interrupt.flag,
+        )?;
+        let result = f(session, &settings);
+        lock.release(&mut session.client);
+        result
+    }
+
+    fn runner<'s>(&'s self, session: &'s mut Session, settings: &'s RunSettings) -> Runner<'s> {
+        Runner::new(
+            &mut session.client,
+            &session.tracking,
+            &self.reporter,
+            settings,
+            &self.interrupt.flag,
+        )
+    }
+
     fn refuse_if_protected(&self, session: &Session, command: &str) -> Result<(), Error> {
         if session.protected {
             return Err(Error::Protected {
@@ -111,10 +142,7 @@ impl StatusReport {
 pub fn status(ctx: &Context) -> Result<StatusReport, Error> {
     let set = ctx.migrations()?;
     let mut session = ctx.open("status")?;
-    let rows = session
-        .tracking
-        .applied(&mut session.client)
-        .map_err(Error::db("reading the tracking table"))?;
+    let rows = session.applied()?;
     let migrations = plan::status(&set, &rows);
     let mut summary = StatusSummary::default();
     for m in &migrations {
@@ -266,10 +294,7 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
     let mut report = RunReport::new(ctx, "up", &session, args.dry_run);
     let schema = session.tracking.schema().to_owned();
     if args.dry_run {
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+        let rows = session.applied()?;
         let planned = plan::plan_up(&set, &rows, &args.options).map_err(Error::Refused)?;
         report.plan = planned
             .iter()
@@ -277,23 +302,12 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
             .collect();
         return Ok(report);
     }
-    let settings = ctx.settings(&session);
-    let lock = runner::acquire_lock(
-        &mut session.client,
-        &session.tracking,
-        &settings,
-        &ctx.reporter,
-        &ctx.interrupt.flag,
-    )?;
-    let result = (|| -> Result<(), Error> {
+    ctx.locked(&mut session, |session, settings| {
         session.tracking.ensure(&mut session.client)?;
         // Read again under the lock: a runner that waited must not apply what the holder just did.
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+        let rows = session.applied()?;
         let planned = plan::plan_up(&set, &rows, &args.options).map_err(Error::Refused)?;
-        check_resumable(&mut session, &set, &planned)?;
+        check_resumable(session, &set, &planned)?;
         report.plan = planned
             .iter()
             .map(|p| plan_item(&set, p.index, Direction::Up, p.resume_from, false, &schema))
@@ -301,14 +315,7 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
         if planned.is_empty() {
             return Ok(());
         }
-        let tracking = session.tracking.clone();
-        let mut runner = Runner::new(
-            &mut session.client,
-            &tracking,
-            &ctx.reporter,
-            &settings,
-            &ctx.interrupt.flag,
-        );
+        let mut runner = ctx.runner(session, settings);
         let outcome = if args.options.single_transaction {
             runner.apply_single_transaction(&set, &planned)
         } else {
@@ -316,9 +323,8 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
         };
         report.absorb(outcome);
         Ok(())
-    })();
-    lock.release(&mut session.client);
-    result.map(|()| report)
+    })?;
+    Ok(report)
 }
 
 /// Refuses to resume a failed no-transaction migration while the INVALID index its failed
@@ -358,10 +364,7 @@ fn revert_command(
     let mut report = RunReport::new(ctx, command, &session, dry_run);
     let schema = session.tracking.schema().to_owned();
     if dry_run {
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+        let rows = session.applied()?;
         let planned = plan::plan_down(&set, &rows, target).map_err(Error::Refused)?;
         report.plan = planned
             .iter()
@@ -370,19 +373,8 @@ fn revert_command(
         return Ok(report);
     }
     ctx.refuse_if_protected(&session, command)?;
-    let settings = ctx.settings(&session);
-    let lock = runner::acquire_lock(
-        &mut session.client,
-        &session.tracking,
-        &settings,
-        &ctx.reporter,
-        &ctx.interrupt.flag,
-    )?;
-    let result = (|| -> Result<(), Error> {
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+    ctx.locked(&mut session, |session, settings| {
+        let rows = session.applied()?;
         let planned = plan::plan_down(&set, &rows, target).map_err(Error::Refused)?;
         report.plan = planned
             .iter()
@@ -391,19 +383,11 @@ fn revert_command(
         if planned.is_empty() {
             return Ok(());
         }
-        let tracking = session.tracking.clone();
-        let mut runner = Runner::new(
-            &mut session.client,
-            &tracking,
-            &ctx.reporter,
-            &settings,
-            &ctx.interrupt.flag,
-        );
+        let mut runner = ctx.runner(session, settings);
         report.absorb(runner.revert(&set, &planned));
         Ok(())
-    })();
-    lock.release(&mut session.client);
-    result.map(|()| report)
+    })?;
+    Ok(report)
 }
 
 /// `ferry redo`: the newest applied migration down, then up again, under one lock.
@@ -412,33 +396,15 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<RunReport, Error> {
     let mut session = ctx.open("redo")?;
     let mut report = RunReport::new(ctx, "redo", &session, dry_run);
     let schema = session.tracking.schema().to_owned();
-    if !dry_run {
-        ctx.refuse_if_protected(&session, "redo")?;
-    }
-    let settings = ctx.settings(&session);
-    let lock = if dry_run {
-        None
-    } else {
-        Some(runner::acquire_lock(
-            &mut session.client,
-            &session.tracking,
-            &settings,
-            &ctx.reporter,
-            &ctx.interrupt.flag,
-        )?)
-    };
-    let result = (|| -> Result<(), Error> {
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+    // The newest applied migration, checked like any other script about to run.
+    let plan = |session: &mut Session| -> Result<Option<PlannedRevert>, Error> {
+        let rows = session.applied()?;
         let reverts =
             plan::plan_down(&set, &rows, &DownTarget::Steps(1)).map_err(Error::Refused)?;
-        let Some(revert) = reverts.first().cloned() else {
-            return Ok(());
+        let Some(revert) = reverts.into_iter().next() else {
+            return Ok(None);
         };
         let m = &set.migrations[revert.index];
-        let mut problems = Vec::new();
         if let Some(row) = rows.iter().find(|r| r.version == m.version.key())
             && plan::compare(m, row) == Some(plan::Change::Substantive)
         {
@@ -448,45 +414,45 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<RunReport, Error> {
                 m.up.path.display()
             ));
         }
+        let mut problems = Vec::new();
         plan::check_script(m, &mut problems);
         if !problems.is_empty() {
             return Err(Error::Refused(problems));
         }
-        let with_sql = dry_run;
-        report.plan = vec![
-            plan_item(&set, revert.index, Direction::Down, None, with_sql, &schema),
-            plan_item(&set, revert.index, Direction::Up, None, with_sql, &schema),
-        ];
-        if dry_run {
-            return Ok(());
+        Ok(Some(revert))
+    };
+    let items = |index: usize, with_sql: bool| {
+        vec![
+            plan_item(&set, index, Direction::Down, None, with_sql, &schema),
+            plan_item(&set, index, Direction::Up, None, with_sql, &schema),
+        ]
+    };
+    if dry_run {
+        if let Some(revert) = plan(&mut session)? {
+            report.plan = items(revert.index, true);
         }
-        let tracking = session.tracking.clone();
-        let mut runner = Runner::new(
-            &mut session.client,
-            &tracking,
-            &ctx.reporter,
-            &settings,
-            &ctx.interrupt.flag,
-        );
+        return Ok(report);
+    }
+    ctx.refuse_if_protected(&session, "redo")?;
+    ctx.locked(&mut session, |session, settings| {
+        let Some(revert) = plan(session)? else {
+            return Ok(());
+        };
+        report.plan = items(revert.index, false);
+        let mut runner = ctx.runner(session, settings);
         let outcome = runner.revert(&set, std::slice::from_ref(&revert));
         let failed = outcome.failure.is_some();
         report.absorb(outcome);
         if !failed {
-            let outcome = runner.apply(
-                &set,
-                &[PlannedApply {
-                    index: revert.index,
-                    resume_from: None,
-                }],
-            );
-            report.absorb(outcome);
+            let apply = PlannedApply {
+                index: revert.index,
+                resume_from: None,
+            };
+            report.absorb(runner.apply(&set, &[apply]));
         }
         Ok(())
-    })();
-    if let Some(lock) = lock {
-        lock.release(&mut session.client);
-    }
-    result.map(|()| report)
+    })?;
+    Ok(report)
 }
 
 /// `ferry history`.
@@ -544,22 +510,11 @@ pub fn baseline(ctx: &Context, version: &Version, dry_run: bool) -> Result<Recor
         changes: Vec::new(),
         needs_decision: Vec::new(),
     };
-    let settings = ctx.settings(&session);
-    let lock = runner::acquire_lock(
-        &mut session.client,
-        &session.tracking,
-        &settings,
-        &ctx.reporter,
-        &ctx.interrupt.flag,
-    )?;
-    let result = (|| -> Result<(), Error> {
+    ctx.locked(&mut session, |session, _| {
         if !dry_run {
             session.tracking.ensure(&mut session.client)?;
         }
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+        let rows = session.applied()?;
         if !rows.is_empty() {
             return Err(Error::Refused(vec![Problem::AlreadyTracked {
                 count: rows.len(),
@@ -593,38 +548,10 @@ pub fn baseline(ctx: &Context, version: &Version, dry_run: bool) -> Result<Recor
             .transaction()
             .map_err(Error::db("starting the baseline"))?;
         for m in &covered {
-            let key = m.version.key();
-            let text = m.version.to_string();
-            let file = m.up.file_name();
+            let detail = format!("baseline at {version}");
             session
                 .tracking
-                .record(
-                    &mut tx,
-                    &RowWrite {
-                        version: &key,
-                        version_text: &text,
-                        name: &m.name,
-                        script: &file,
-                        checksum: m.up.checksum(),
-                        checksum_bytes: m.up.bytes_checksum(),
-                        state: RowState::Applied,
-                        transactional: m.transactional(),
-                        statements_done: None,
-                        statements_total: None,
-                        error: None,
-                        duration: None,
-                        baselined: true,
-                    },
-                    &HistoryEntry {
-                        action: "baseline",
-                        version: Some(&key),
-                        version_text: Some(&text),
-                        name: Some(&m.name),
-                        checksum: Some(m.up.checksum()),
-                        detail: Some(&format!("baseline at {version}")),
-                        ..HistoryEntry::default()
-                    },
-                )
+                .record_file(&mut tx, m, "baseline", &detail, true)
                 .map_err(Error::db("recording the baseline"))?;
         }
         if !has_file {
@@ -662,9 +589,8 @@ pub fn baseline(ctx: &Context, version: &Version, dry_run: bool) -> Result<Recor
         }
         tx.commit().map_err(Error::db("recording the baseline"))?;
         Ok(())
-    })();
-    lock.release(&mut session.client);
-    result.map(|()| report)
+    })?;
+    Ok(report)
 }
 
 /// A decision `ferry repair` records.
@@ -700,19 +626,8 @@ pub fn repair(
         changes: Vec::new(),
         needs_decision: Vec::new(),
     };
-    let settings = ctx.settings(&session);
-    let lock = runner::acquire_lock(
-        &mut session.client,
-        &session.tracking,
-        &settings,
-        &ctx.reporter,
-        &ctx.interrupt.flag,
-    )?;
-    let result = (|| -> Result<(), Error> {
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+    ctx.locked(&mut session, |session, _| {
+        let rows = session.applied()?;
         let statuses = plan::status(&set, &rows);
         let find_row = |v: &Version| rows.iter().find(|r| r.version == v.key());
         let no_such = |v: &Version, what: &str| {
@@ -720,7 +635,10 @@ pub fn repair(
                 "migration {v} is not {what}, so there is nothing to repair"
             ))
         };
-        let detail = reason.map(|r| format!("reason: {r}"));
+        let with_reason = |what: &str| match reason {
+            Some(r) => format!("{what}; reason: {r}"),
+            None => what.to_owned(),
+        };
         match action {
             RepairAction::Report => {
                 report.needs_decision = statuses
@@ -746,43 +664,14 @@ pub fn repair(
                 if dry_run {
                     return Ok(());
                 }
-                let text = m.version.to_string();
-                let file = m.up.file_name();
-                let total = m.up.statements().map(|s| s.len() as i32).ok();
                 session
                     .tracking
-                    .record(
+                    .record_file(
                         &mut session.client,
-                        &RowWrite {
-                            version: &row.version,
-                            version_text: &text,
-                            name: &m.name,
-                            script: &file,
-                            checksum: m.up.checksum(),
-                            checksum_bytes: m.up.bytes_checksum(),
-                            state: RowState::Applied,
-                            transactional: m.transactional(),
-                            statements_done: total,
-                            statements_total: total,
-                            error: None,
-                            duration: None,
-                            baselined: false,
-                        },
-                        &HistoryEntry {
-                            action: "repair",
-                            version: Some(&row.version),
-                            version_text: Some(&text),
-                            name: Some(&m.name),
-                            checksum: Some(m.up.checksum()),
-                            detail: Some(&format!(
-                                "failed migration marked applied{}",
-                                detail
-                                    .as_deref()
-                                    .map(|d| format!("; {d}"))
-                                    .unwrap_or_default()
-                            )),
-                            ..HistoryEntry::default()
-                        },
+                        m,
+                        "repair",
+                        &with_reason("failed migration marked applied"),
+                        false,
                     )
                     .map_err(Error::db("recording the repair"))?;
             }
@@ -807,9 +696,8 @@ pub fn repair(
                             action: "repair",
                             version_text: Some(&row.version_text),
                             name: Some(&row.name),
-                            detail: Some(&format!(
-                                "failed migration marked pending: the next up runs it from the start{}",
-                                detail.as_deref().map(|d| format!("; {d}")).unwrap_or_default()
+                            detail: Some(&with_reason(
+                                "failed migration marked pending: the next up runs it from the start",
                             )),
                             ..HistoryEntry::default()
                         },
@@ -829,46 +717,10 @@ pub fn repair(
                 if dry_run {
                     return Ok(());
                 }
-                let text = m.version.to_string();
-                let file = m.up.file_name();
+                let what = format!("accepted the edited file (was {})", row.checksum);
                 session
                     .tracking
-                    .record(
-                        &mut session.client,
-                        &RowWrite {
-                            version: &row.version,
-                            version_text: &text,
-                            name: &m.name,
-                            script: &file,
-                            checksum: m.up.checksum(),
-                            checksum_bytes: m.up.bytes_checksum(),
-                            state: RowState::Applied,
-                            transactional: row.transactional,
-                            statements_done: row.statements_done,
-                            statements_total: row.statements_total,
-                            error: None,
-                            duration: row
-                                .duration_ms
-                                .map(|d| std::time::Duration::from_millis(d as u64)),
-                            baselined: row.baselined,
-                        },
-                        &HistoryEntry {
-                            action: "repair",
-                            version: Some(&row.version),
-                            version_text: Some(&text),
-                            name: Some(&m.name),
-                            checksum: Some(m.up.checksum()),
-                            detail: Some(&format!(
-                                "accepted the edited file (was {}){}",
-                                row.checksum,
-                                detail
-                                    .as_deref()
-                                    .map(|d| format!("; {d}"))
-                                    .unwrap_or_default()
-                            )),
-                            ..HistoryEntry::default()
-                        },
-                    )
+                    .record_file(&mut session.client, m, "repair", &with_reason(&what), row.baselined)
                     .map_err(Error::db("recording the repair"))?;
             }
             RepairAction::Forget(v) => {
@@ -895,13 +747,7 @@ pub fn repair(
                             action: "repair",
                             version_text: Some(&row.version_text),
                             name: Some(&row.name),
-                            detail: Some(&format!(
-                                "forgot a migration whose file is gone{}",
-                                detail
-                                    .as_deref()
-                                    .map(|d| format!("; {d}"))
-                                    .unwrap_or_default()
-                            )),
+                            detail: Some(&with_reason("forgot a migration whose file is gone")),
                             ..HistoryEntry::default()
                         },
                     )
@@ -909,9 +755,8 @@ pub fn repair(
             }
         }
         Ok(())
-    })();
-    lock.release(&mut session.client);
-    result.map(|()| report)
+    })?;
+    Ok(report)
 }
 
 /// `ferry reset`: every migration down, or, when a down script is missing, the managed
@@ -932,19 +777,8 @@ pub fn reset(ctx: &Context, yes: bool, dry_run: bool) -> Result<RunReport, Error
     }
     let mut report = RunReport::new(ctx, "reset", &session, dry_run);
     let schema = session.tracking.schema().to_owned();
-    let settings = ctx.settings(&session);
-    let lock = runner::acquire_lock(
-        &mut session.client,
-        &session.tracking,
-        &settings,
-        &ctx.reporter,
-        &ctx.interrupt.flag,
-    )?;
-    let result = (|| -> Result<(), Error> {
-        let rows = session
-            .tracking
-            .applied(&mut session.client)
-            .map_err(Error::db("reading the tracking table"))?;
+    ctx.locked(&mut session, |session, settings| {
+        let rows = session.applied()?;
         match plan::plan_down(&set, &rows, &DownTarget::All) {
             Ok(planned) => {
                 report.plan = planned
@@ -954,14 +788,7 @@ pub fn reset(ctx: &Context, yes: bool, dry_run: bool) -> Result<RunReport, Error
                 if dry_run || planned.is_empty() {
                     return Ok(());
                 }
-                let tracking = session.tracking.clone();
-                let mut runner = Runner::new(
-                    &mut session.client,
-                    &tracking,
-                    &ctx.reporter,
-                    &settings,
-                    &ctx.interrupt.flag,
-                );
+                let mut runner = ctx.runner(session, settings);
                 report.absorb(runner.revert(&set, &planned));
             }
             Err(_) => {
@@ -971,13 +798,12 @@ pub fn reset(ctx: &Context, yes: bool, dry_run: bool) -> Result<RunReport, Error
                 if dry_run {
                     return Ok(());
                 }
-                drop_schemas(&mut session, &schemas, &schema)?;
+                drop_schemas(session, &schemas, &schema)?;
             }
         }
         Ok(())
-    })();
-    lock.release(&mut session.client);
-    result.map(|()| report)
+    })?;
+    Ok(report)
 }
 
 /// Drops and recreates the managed schemas, keeping each one's owner and grants, in one transaction.
@@ -1047,20 +873,10 @@ pub struct CheckResult {
 pub fn verify(ctx: &Context) -> Result<VerifyReport, Error> {
     let set = ctx.migrations()?;
     let mut session = ctx.open("verify")?;
-    let rows = session
-        .tracking
-        .applied(&mut session.client)
-        .map_err(Error::db("reading the tracking table"))?;
+    let rows = session.applied()?;
     let mut checks = Vec::new();
     let settings = ctx.settings(&session);
-    let tracking = session.tracking.clone();
-    let mut runner = Runner::new(
-        &mut session.client,
-        &tracking,
-        &ctx.reporter,
-        &settings,
-        &ctx.interrupt.flag,
-    );
+    let mut runner = ctx.runner(&mut session, &settings);
     for m in &set.migrations {
         let applied = rows
             .iter()

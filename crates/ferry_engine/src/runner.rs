@@ -386,10 +386,7 @@ impl<'a> Runner<'a> {
             Ok(s) => s,
             Err(e) => return Some(self.split_failure(&job, e)),
         };
-        if let Err(e) = self
-            .reset_session()
-            .and_then(|()| self.client.batch_execute("begin"))
-        {
+        if let Err(e) = self.begin() {
             return Some(self.bare_failure(migration, e));
         }
         let mut failure = None;
@@ -403,6 +400,18 @@ impl<'a> Runner<'a> {
         }
         let _ = self.client.batch_execute("rollback");
         failure
+    }
+
+    /// Opens a migration's transaction, resetting the session first when an earlier file ran on
+    /// it: one round trip (the statements before BEGIN join its transaction block).
+    fn begin(&mut self) -> Result<(), postgres::Error> {
+        if self.dirty_session {
+            self.client
+                .batch_execute(&format!("{RESET_SESSION}; begin"))
+        } else {
+            self.dirty_session = true;
+            self.client.batch_execute("begin")
+        }
     }
 
     fn reset_session(&mut self) -> Result<(), postgres::Error> {
@@ -423,9 +432,7 @@ impl<'a> Runner<'a> {
         loop {
             self.announce(job, None);
             let started = Instant::now();
-            let begin = self
-                .reset_session()
-                .and_then(|()| self.client.batch_execute("begin"));
+            let begin = self.begin();
             if let Err(e) = begin {
                 return Err(Box::new(self.bare_failure(job.migration, e)));
             }
@@ -536,7 +543,11 @@ impl<'a> Runner<'a> {
                     attempt = 0;
                     if job.direction == Direction::Up {
                         let key = job.migration.version.key();
-                        if let Err(e) = self.tracking.progress(self.client, &key, index as i32) {
+                        let tracking = self.tracking;
+                        let written = self.as_ferry(job.script, false, |client| {
+                            tracking.progress(client, &key, index as i32)
+                        });
+                        if let Err(e) = written {
                             return Err(Box::new(self.bare_failure(job.migration, e)));
                         }
                     }
@@ -693,6 +704,32 @@ impl<'a> Runner<'a> {
         error: Option<&str>,
         duration: Duration,
     ) -> Result<(), postgres::Error> {
+        let restore = !job.transactional;
+        let script = job.script;
+        let tracking = self.tracking;
+        self.as_ferry(script, restore, |client| {
+            Self::write_tracking_as_ferry(
+                client,
+                tracking,
+                job,
+                state,
+                statements_done,
+                error,
+                duration,
+            )
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_tracking_as_ferry(
+        client: &mut Client,
+        tracking: &Tracking,
+        job: &Job<'_>,
+        state: RowState,
+        statements_done: usize,
+        error: Option<&str>,
+        duration: Duration,
+    ) -> Result<(), postgres::Error> {
         let m = job.migration;
         let key = m.version.key();
         let version_text = m.version.to_string();
@@ -728,7 +765,7 @@ impl<'a> Runner<'a> {
                     duration: Some(duration),
                     detail: error,
                 };
-                self.tracking.record(self.client, &row, &entry)
+                tracking.record(client, &row, &entry)
             }
             Direction::Down => {
                 let entry = HistoryEntry {
@@ -740,9 +777,38 @@ impl<'a> Runner<'a> {
                     duration: Some(duration),
                     detail: None,
                 };
-                self.tracking.forget(self.client, &key, &entry)
+                tracking.forget(client, &key, &entry)
             }
         }
+    }
+
+    /// Runs `write` (a write to ferry's own tables) as the session's own user. A file that
+    /// may have switched roles gets `RESET ROLE` first; in a no-transaction file (`restore`),
+    /// the file's identity is put back afterwards for its remaining statements.
+    fn as_ferry<T>(
+        &mut self,
+        script: &Script,
+        restore: bool,
+        write: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, postgres::Error> {
+        if !script.may_change_identity {
+            return write(self.client);
+        }
+        let row = self
+            .client
+            .query_one("select current_user::text, session_user::text", &[])?;
+        let (current, session): (String, String) = (row.get(0), row.get(1));
+        self.client
+            .batch_execute("reset role; set session authorization default")?;
+        let result = write(self.client);
+        if restore {
+            self.client.batch_execute(&format!(
+                "set session authorization {}; set role {}",
+                crate::history::quote_ident(&session),
+                crate::history::quote_ident(&current)
+            ))?;
+        }
+        result
     }
 
     /// Appends a `fail` entry to the history (outside the rolled-back transaction).
@@ -772,7 +838,8 @@ impl<'a> Runner<'a> {
             duration: None,
             detail: Some(&detail),
         };
-        let _ = self.tracking.append(self.client, &entry);
+        let tracking = self.tracking;
+        let _ = self.as_ferry(job.script, false, |client| tracking.append(client, &entry));
     }
 
     fn announce(&self, job: &Job<'_>, resume_from: Option<usize>) {

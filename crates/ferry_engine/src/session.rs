@@ -51,6 +51,15 @@ pub struct Session {
     _ephemeral: Option<EphemeralCluster>,
 }
 
+impl Session {
+    /// The rows of the tracking table (none when it does not exist yet).
+    pub fn applied(&mut self) -> Result<Vec<crate::history::AppliedRow>, Error> {
+        self.tracking
+            .applied(&mut self.client)
+            .map_err(Error::db("reading the tracking table"))
+    }
+}
+
 /// Lets Ctrl-C cancel the statement that is running, from another thread.
 #[derive(Clone, Default)]
 pub struct Interrupt {

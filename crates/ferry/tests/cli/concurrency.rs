@@ -152,3 +152,42 @@ pub fn wait_for_query(db: &ferry_test_support::TestDb, needle: &str) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn ctrl_c_cancels_the_statement_rolls_back_and_says_what_is_left() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    project.write_migration("001_first.sql", "create table first (id int);");
+    project.write_migration(
+        "002_slow.sql",
+        "create table slow (id int);\nselect pg_sleep(30);\n",
+    );
+    let child = ferry_cmd(project.path())
+        .args(["--database-url", &db.url(), "up"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_query(&db, "pg_sleep");
+    let started = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    run.assert_code(2);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the statement was cancelled, not waited for"
+    );
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("rolled back: nothing of migration 002 remains"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(super::public_tables(&db), ["public.first"]);
+    assert_eq!(tracked(&db), [("001".to_owned(), "applied".to_owned())]);
+}

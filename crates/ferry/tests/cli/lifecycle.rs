@@ -202,8 +202,31 @@ fn session_state_does_not_leak_between_files() {
         "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.a (id int);",
     );
     project.write_migration("002_next.sql", "create table b (id int);");
+    // A role switch must not leak either.
+    let role = format!("r_{}", db.name());
+    db.execute(&format!(
+        "create role {role}; grant create on schema public to {role}"
+    ));
+    project.write_migration(
+        "003_as_role.sql",
+        &format!("set role {role};\ncreate table c (id int);"),
+    );
+    project.write_migration("004_after.sql", "create table d (id int);");
     ferry(&project, &db, &["up"]).assert_code(0);
-    assert_eq!(super::public_tables(&db), ["public.a", "public.b"]);
+    assert_eq!(
+        super::public_tables(&db),
+        ["public.a", "public.b", "public.c", "public.d"]
+    );
+    let owners = db.query_strings("select tablename::text, tableowner::text from pg_tables where schemaname = 'public' order by 1");
+    assert_eq!(owners[2][1].as_deref(), Some(role.as_str()));
+    assert_eq!(
+        owners[3][1].as_deref(),
+        Some("postgres"),
+        "004 ran as the session user again"
+    );
+    db.execute(&format!(
+        "drop table c; revoke create on schema public from {role}; drop role {role}"
+    ));
 }
 
 #[test]

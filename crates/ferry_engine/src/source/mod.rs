@@ -76,6 +76,9 @@ pub struct Script {
     pub path: PathBuf,
     pub text: Arc<str>,
     pub directives: Directives,
+    /// The file may switch the session's identity (`SET ROLE`, `SET SESSION AUTHORIZATION`,
+    /// also inside a DO block), so ferry must switch back before writing its own tables.
+    pub may_change_identity: bool,
     directive_lines: Vec<String>,
     bytes_checksum: String,
     tokens_checksum: OnceLock<Checksum>,
@@ -112,11 +115,14 @@ impl Script {
         };
         let (directives, directive_lines) = read_directives(path, &text)?;
         register_secrets(&text);
+        let lower = text.to_ascii_lowercase();
+        let may_change_identity = lower.contains("role") || lower.contains("authorization");
         let bytes_checksum = format!("b1:{}", hex(&Sha256::digest(text.as_bytes())));
         Ok(Script {
             path: path.to_owned(),
             text: text.into(),
             directives,
+            may_change_identity,
             directive_lines,
             bytes_checksum,
             tokens_checksum: OnceLock::new(),
@@ -162,6 +168,7 @@ impl Script {
 /// files that cannot hold one.
 fn register_secrets(text: &str) {
     let lower = text.to_ascii_lowercase();
+    // (Lowercased again by the caller; files are small and this runs once per file.)
     if !lower.contains("password") && !lower.contains("connection") {
         return;
     }
