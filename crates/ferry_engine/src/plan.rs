@@ -515,7 +515,18 @@ pub(crate) fn check_one(
             // One syntax error per file: later ones are often caused by the first.
             return;
         }
-        if transactional && let ferry_sql::StatementKind::TransactionControl(_) = stmt.kind {
+        // Savepoints work inside ferry's transaction; starting or ending one does not.
+        use ferry_sql::TransactionControl as T;
+        if transactional
+            && let ferry_sql::StatementKind::TransactionControl(
+                T::Begin
+                | T::Commit
+                | T::Rollback
+                | T::Prepare
+                | T::CommitPrepared
+                | T::RollbackPrepared,
+            ) = stmt.kind
+        {
             problems.push(Problem::TransactionControl {
                 location: location(stmt.range.start),
                 statement: ferry_sql::statement_tag(sql),
@@ -537,6 +548,11 @@ pub(crate) fn split_error_offset(err: &ferry_sql::SplitError) -> usize {
 pub(crate) fn split_error_message(err: &ferry_sql::SplitError) -> String {
     use ferry_sql::SplitError::*;
     match err {
+        MetaCommand { command, .. } if command == "\\restrict" || command == "\\unrestrict" => {
+            format!(
+                "psql meta-command `{command}` is not SQL: pg_dump 15.14 and later write \\restrict / \\unrestrict lines to protect psql; ferry runs no meta-commands, so delete both lines"
+            )
+        }
         MetaCommand { command, .. } => format!(
             "psql meta-command `{command}` is not SQL: ferry sends SQL to the server, not to psql; replace it with SQL or remove it"
         ),

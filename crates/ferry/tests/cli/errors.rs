@@ -289,10 +289,25 @@ fn non_utf8_file_is_named_with_its_line() {
 fn transaction_control_inside_a_transactional_file_is_refused() {
     let db = fresh_db();
     let project = TestProject::new();
-    project.write_migration("001_a.sql", "begin;\ncreate table a (id int);\ncommit;\n");
+    // One outer BEGIN/COMMIT pair is the file's own transaction; savepoints are fine.
+    project.write_migration(
+        "001_a.sql",
+        "BEGIN;\ncreate table a (id int);\nsavepoint s1;\ninsert into a values (1);\nrelease savepoint s1;\nCOMMIT;\n",
+    );
+    ferry(&project, &db, &["up"]).assert_code(0);
+    assert_eq!(
+        tracked(&db).len(),
+        1,
+        "the tracking row was written in the same transaction"
+    );
+    // A COMMIT in the middle would end ferry's transaction early: refused.
+    project.write_migration(
+        "002_b.sql",
+        "create table b (id int);\ncommit;\ncreate table c (id int);\n",
+    );
     let run = ferry(&project, &db, &["up"]);
     run.assert_code(2);
-    assert!(run.stderr.contains("001_a.sql:1:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("002_b.sql:2:1"), "{}", run.stderr);
     assert!(
         run.stderr.contains("ferry commits each migration itself"),
         "{}",

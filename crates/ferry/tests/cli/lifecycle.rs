@@ -339,3 +339,54 @@ fn protected_environment_refuses_down() {
     assert!(down.stderr.contains("protected"), "{}", down.stderr);
     assert_eq!(tracked(&db).len(), 1);
 }
+
+/// A migration written by someone else's tool: pg_dump's own output (SET statements,
+/// set_config, COPY blocks, sequences, functions, ALTER TABLE ONLY) applies as it is, once
+/// its `\restrict` lines, which ferry refuses with a hint, are deleted.
+#[test]
+fn a_pg_dump_file_applies_as_a_migration() {
+    let source = fresh_db();
+    let project = quickstart_project();
+    ferry(&project, &source, &["up"]).assert_code(0);
+    let dump = std::process::Command::new("pg_dump")
+        .args([
+            "--no-owner",
+            "--no-privileges",
+            "--exclude-schema=ferry",
+            "-d",
+            &source.url(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let dump = String::from_utf8(dump.stdout).unwrap();
+    assert!(dump.contains("COPY public.accounts"), "{dump}");
+
+    let target = fresh_db();
+    let copy = TestProject::new();
+    // The app_user role and pgcrypto are created by 001 on the source; the dump needs them.
+    copy.write_migration("001_baseline_dump.sql", &dump);
+    if dump.contains("\\restrict") {
+        let run = ferry(&copy, &target, &["up"]);
+        run.assert_code(2);
+        assert!(run.stderr.contains("delete both lines"), "{}", run.stderr);
+        let cleaned: String = dump
+            .lines()
+            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        copy.write_migration("001_baseline_dump.sql", &cleaned);
+    }
+    ferry(&copy, &target, &["up"]).assert_code(0);
+    assert_eq!(schema(&target), schema(&source));
+    let rows = target.query_strings("select full_name from users order by email");
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter()
+            .any(|r| r[0].as_deref() == Some("Linus \\ Backslash"))
+    );
+}

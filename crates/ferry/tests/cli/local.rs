@@ -91,3 +91,71 @@ fn ephemeral_runs_on_a_throwaway_cluster() {
         "no local cluster was created"
     );
 }
+
+#[test]
+fn concurrent_first_runs_share_one_local_cluster_and_wait_works() {
+    let project = TestProject::new();
+    project.write_migration("001_a.sql", "create table a (id int);");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            ferry_cmd(project.path())
+                .args(["status", "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect();
+    let url = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "url"])
+            .output()
+            .unwrap(),
+    );
+    let stop = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "stop"])
+            .output()
+            .unwrap(),
+    );
+    // A client that waits for the server: started while it is down, it connects once the
+    // server is back.
+    let url_text = url.stdout.trim().to_owned();
+    let waiting = ferry_cmd(project.path())
+        .args([
+            "--database-url",
+            &url_text,
+            "--wait",
+            "20s",
+            "status",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let start = Run::from(
+        ferry_cmd(project.path())
+            .args(["db", "start"])
+            .output()
+            .unwrap(),
+    );
+    let waited = Run::from(waiting.wait_with_output().unwrap());
+    let _ = ferry_cmd(project.path())
+        .args(["db", "destroy", "--yes"])
+        .output();
+
+    for run in &runs {
+        run.assert_code(0);
+        assert_eq!(run.json()["migrations"][0]["state"], "pending");
+    }
+    stop.assert_code(0);
+    start.assert_code(0);
+    waited.assert_code(0);
+    assert_eq!(waited.json()["migrations"][0]["state"], "pending");
+}

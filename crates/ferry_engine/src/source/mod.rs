@@ -147,7 +147,21 @@ impl Script {
     }
 
     /// The statements of the file, split with PostgreSQL's scanner.
+    ///
+    /// These are the statements ferry sends. A transactional file wrapped in one outer
+    /// `BEGIN; … COMMIT;` pair (as hand-written scripts often are) is the file's own
+    /// transaction: ferry runs what is between them inside its transaction, with the
+    /// tracking row, and leaves the pair out.
     pub fn statements(&self) -> Result<&[Statement], &SplitError> {
+        let all = self.all_statements()?;
+        if !self.directives.no_transaction && outer_transaction(all) {
+            return Ok(&all[1..all.len() - 1]);
+        }
+        Ok(all)
+    }
+
+    /// Every statement of the file, outer BEGIN/COMMIT included.
+    pub fn all_statements(&self) -> Result<&[Statement], &SplitError> {
         self.statements
             .get_or_init(|| ferry_sql::split(&self.text))
             .as_ref()
@@ -184,6 +198,27 @@ fn hex(bytes: &[u8]) -> String {
         .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
             let _ = write!(out, "{b:02x}");
             out
+        })
+}
+
+/// Whether `statements` are `BEGIN`, then no other BEGIN/COMMIT/ROLLBACK, then `COMMIT`.
+fn outer_transaction(statements: &[Statement]) -> bool {
+    use ferry_sql::{StatementKind::TransactionControl as Tc, TransactionControl as T};
+    let [first, middle @ .., last] = statements else {
+        return false;
+    };
+    matches!(first.kind, Tc(T::Begin))
+        && matches!(last.kind, Tc(T::Commit))
+        && !middle.iter().any(|s| {
+            matches!(
+                s.kind,
+                Tc(T::Begin
+                    | T::Commit
+                    | T::Rollback
+                    | T::Prepare
+                    | T::CommitPrepared
+                    | T::RollbackPrepared)
+            )
         })
 }
 
@@ -524,6 +559,31 @@ mod tests {
         let err =
             Script::from_bytes(path, b"-- ferry:no-transactoin\nselect 1;".to_vec()).unwrap_err();
         assert!(matches!(err, SourceError::UnknownDirective { line: 1, .. }));
+    }
+
+    #[test]
+    fn an_outer_begin_commit_pair_is_the_files_own_transaction() {
+        let path = Path::new("x.sql");
+        let s = Script::from_bytes(
+            path,
+            b"BEGIN;\ncreate table a (id int);\nsavepoint s;\ninsert into a values (1);\nCOMMIT;\n"
+                .to_vec(),
+        )
+        .unwrap();
+        let statements = s.statements().unwrap();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(
+            &s.text[statements[0].range.clone()],
+            "create table a (id int)"
+        );
+        assert_eq!(s.all_statements().unwrap().len(), 5);
+        // Two transactions in one file are not one outer pair.
+        let s = Script::from_bytes(
+            path,
+            b"begin;\nselect 1;\ncommit;\nbegin;\nselect 2;\ncommit;\n".to_vec(),
+        )
+        .unwrap();
+        assert_eq!(s.statements().unwrap().len(), 6);
     }
 
     #[test]
