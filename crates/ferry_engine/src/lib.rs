@@ -1,8 +1,8 @@
 //! ferry's library: everything that touches migration files or PostgreSQL.
 //!
-//! It never prints: every operation returns a report (see [`report`]) or a typed
+//! It never prints: every operation returns a report (see [`ops`]) or a typed
 //! [`Error`], and the `ferry` binary renders them. Modules:
-//! - [`config`]: ferry.toml discovery and settings; [`env`]: every environment variable ferry reads.
+//! - [`config`]: ferry.toml discovery and settings; [`mod@env`]: every environment variable ferry reads.
 //! - [`connect`]: where the database comes from (flags, environments, `DATABASE_URL`, `DB_*`, `PG*`), TLS, connecting.
 //! - [`pg`]: PostgreSQL server binaries, the project's local cluster and throwaway clusters.
 //! - [`source`]: migration files on disk, versions, directives, checksums.

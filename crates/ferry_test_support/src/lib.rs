@@ -29,7 +29,8 @@
 //!   SIGQUIT: the kernel stops it when that thread ends, which is when the process ends,
 //!   however it ends (panic, abort, SIGKILL); (2) stopped and its directory deleted by an
 //!   `atexit` hook when the process exits normally; and (3) should both fail, the next
-//!   start deletes directories whose owning process is dead (`<tmp>/ferry-<uid>/<pid>-…`).
+//!   start deletes directories whose owning process is dead (`/dev/shm/ferry-<uid>/<pid>-…`, or
+//!   the temp directory when `/dev/shm` is small).
 //! - **As root** (CI, containers) the server runs as the `postgres` OS user, which owns
 //!   its directories; see [`ferry_engine::pg`].
 //!

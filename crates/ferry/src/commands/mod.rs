@@ -71,13 +71,24 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
             with_context(&cli.global, out, "db", false, |ctx| db::run(ctx, args, out))
         }
     };
-    match result {
+    let status = match result {
         Ok(status) => status,
         Err(err) => {
             report_error(out, &err);
             ExitStatus::Failure
         }
+    };
+    if status == ExitStatus::Failure
+        && let Some(path) = LOG_PATH.with(|p| p.borrow_mut().take())
+    {
+        out.message(&format!("log: {}", path.display()));
     }
+    status
+}
+
+thread_local! {
+    /// The run log of this command, named after an error is printed.
+    static LOG_PATH: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Builds the context (ferry.toml, target flags, log, live events, Ctrl-C) and runs `f`.
@@ -132,11 +143,7 @@ fn with_context(
         Ok(status) => log.line(&format!("outcome: {status:?}")),
         Err(err) => log.line(&format!("error: {err}")),
     }
-    if let Some(path) = log.path()
-        && (result.is_err() || matches!(result, Ok(ExitStatus::Failure)))
-    {
-        out.message(&format!("log: {}", path.display()));
-    }
+    LOG_PATH.with(|p| *p.borrow_mut() = log.path());
     result
 }
 

@@ -50,10 +50,8 @@ pub fn failure(out: &Output, f: &MigrationFailure) -> String {
             f.version, f.name, f.message
         )
     };
+    // The SQLSTATE is the diagnostic's id (`error[23505]`).
     let mut notes: Vec<String> = Vec::new();
-    if let Some(code) = &f.sqlstate {
-        notes.push(format!("SQLSTATE {code}"));
-    }
     if let Some(d) = &f.detail {
         notes.push(format!("detail: {d}"));
     }

@@ -1,7 +1,8 @@
 //! Throwaway clusters: a copy of the cached [`Template`] in a temporary directory, started
 //! attached with durability off, stopped and deleted on drop.
 //!
-//! Each lives in `<tmp>/ferry-<uid>/<pid>-<random>/` (`data/`, the socket, `postgres.log`).
+//! Each lives in `<base>/ferry-<uid>/<pid>-<random>/` (`data/`, the socket, `postgres.log`),
+//! where `<base>` is `/dev/shm` (memory) when it has room, else the temp directory.
 //! The pid in the name lets a later start delete what a crashed process left behind: a
 //! directory whose pid is dead is stale.
 
@@ -70,7 +71,15 @@ impl EphemeralCluster {
         let began = Instant::now();
         let user = server_user()?;
         let parent = parent_dir(user.as_ref().map(|u| (u.uid, u.gid)))?;
-        clean_stale(&parent);
+        // Where earlier processes may have left clusters (the choice of base can change).
+        let me = sys::effective_uid();
+        for base in [
+            Path::new("/dev/shm"),
+            &std::env::temp_dir(),
+            Path::new("/tmp"),
+        ] {
+            clean_stale(&base.join(format!("ferry-{me}")));
+        }
         let root = tempfile::Builder::new()
             .prefix(&format!("{}-", std::process::id()))
             .tempdir_in(&parent)
@@ -233,15 +242,31 @@ impl Drop for FailureGuard {
     }
 }
 
-/// `<tmp>/ferry-<uid>`, where `<tmp>` is the temp dir if the server user can reach it, else
-/// `/tmp` (as root, `TMPDIR` may well be under `/root`).
+/// A throwaway cluster's data never needs to reach a disk, so memory is the best place:
+/// measured on the development machine, copying the template takes ≈0.1 s into tmpfs against
+/// 0.5–1.5 s onto ext4, and `CREATE DATABASE` speeds up likewise. `/dev/shm` is used when it
+/// has room to spare (Docker gives containers only 64 MB there).
+const MIN_SHM_BYTES: u64 = 1 << 30;
+
+/// `<base>/ferry-<uid>`, where `<base>` is `/dev/shm` when it has room, else the temp dir if
+/// the server user can reach it, else `/tmp` (as root, `TMPDIR` may well be under `/root`).
 fn parent_dir(server: Option<(u32, u32)>) -> Result<PathBuf, ClusterError> {
-    let mut base = std::env::temp_dir();
-    if let Some((uid, gid)) = server
-        && !can_traverse(&base, uid, gid)
+    let reachable = |dir: &Path| server.is_none_or(|(uid, gid)| can_traverse(dir, uid, gid));
+    let shm = Path::new("/dev/shm");
+    let base = if cfg!(target_os = "linux")
+        && shm.is_dir()
+        && reachable(shm)
+        && sys::available_bytes(shm).is_some_and(|free| free >= MIN_SHM_BYTES)
     {
-        base = PathBuf::from("/tmp");
-    }
+        shm.to_path_buf()
+    } else {
+        let tmp = std::env::temp_dir();
+        if reachable(&tmp) {
+            tmp
+        } else {
+            PathBuf::from("/tmp")
+        }
+    };
     let me = sys::effective_uid();
     let dir = base.join(format!("ferry-{me}"));
     match fs::DirBuilder::new().mode(0o755).create(&dir) {

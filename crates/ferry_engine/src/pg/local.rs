@@ -201,7 +201,7 @@ impl LocalCluster {
         }
     }
 
-    /// Where the cluster is (or would be created) and whether it runs. Creates nothing.
+    /// Where the cluster is (or would be created) and whether it runs. Creates no cluster.
     pub fn status(&self) -> Result<LocalStatus, ClusterError> {
         let record = match self.read_record()? {
             Some(record) => record,

@@ -4,6 +4,7 @@
 //! it, so every `unsafe` block is here, small, and wrapped in a safe function:
 //! - who we are and who the `postgres` OS user is (`geteuid`, `getpwnam_r`): initdb and
 //!   postgres refuse to run as root, so as root we run them as that user;
+//! - free space on a file system (`statvfs`), to choose where throwaway clusters go;
 //! - whether a process is alive and signalling it (`kill`): stopping a server means sending
 //!   the postmaster a signal (see <https://www.postgresql.org/docs/current/server-shutdown.html>);
 //! - setting up a server child between fork and exec (`pre_exec`): a new session so a
@@ -67,6 +68,19 @@ pub(crate) fn user_by_name(name: &str) -> Option<Passwd> {
             gid: pwd.pw_gid,
         });
     }
+}
+
+/// The bytes an unprivileged user may still write to the file system holding `path`.
+pub(crate) fn available_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero statvfs is a valid value; statvfs fills it in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c_path` is NUL-terminated and `st` is a valid, writable statvfs.
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 /// Whether a process with this pid exists (a zombie counts; reap your own children first).
@@ -148,6 +162,12 @@ mod tests {
         let root = user_by_name("root").expect("root user");
         assert_eq!(root.uid, 0);
         assert!(user_by_name("no-such-user-ferry-test").is_none());
+    }
+
+    #[test]
+    fn free_space_is_known() {
+        assert!(available_bytes(std::path::Path::new("/")).is_some());
+        assert!(available_bytes(std::path::Path::new("/no/such/dir")).is_none());
     }
 
     #[test]
