@@ -116,6 +116,13 @@ pub struct HistoryEntry<'a> {
     pub detail: Option<&'a str>,
 }
 
+/// One migration of a `--single-transaction` batch, for [`Tracking::record_batch`].
+#[derive(Debug, Clone)]
+pub struct BatchRow<'a> {
+    pub migration: &'a crate::source::Migration,
+    pub duration_ms: i64,
+}
+
 /// A migration's state to write.
 #[derive(Debug, Clone)]
 pub struct RowWrite<'a> {
@@ -394,6 +401,69 @@ impl Tracking {
             ..HistoryEntry::default()
         };
         self.record(client, &row, &entry)
+    }
+
+    /// Records a batch of transactional migrations as applied, in one statement (the rows of
+    /// `--single-transaction`, written inside its transaction just before COMMIT).
+    pub fn record_batch(
+        &self,
+        client: &mut impl GenericClient,
+        rows: &[BatchRow<'_>],
+    ) -> Result<(), postgres::Error> {
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut texts = Vec::with_capacity(rows.len());
+        let mut names = Vec::with_capacity(rows.len());
+        let mut scripts = Vec::with_capacity(rows.len());
+        let mut checksums = Vec::with_capacity(rows.len());
+        let mut bytes = Vec::with_capacity(rows.len());
+        let mut durations = Vec::with_capacity(rows.len());
+        for row in rows {
+            let m = row.migration;
+            keys.push(m.version.key());
+            texts.push(m.version.to_string());
+            names.push(m.name.clone());
+            scripts.push(m.up.file_name());
+            checksums.push(m.up.checksum().to_owned());
+            bytes.push(m.up.bytes_checksum().to_owned());
+            durations.push(row.duration_ms);
+        }
+        let s = &self.quoted;
+        let ferry_version = env!("CARGO_PKG_VERSION");
+        client.execute(
+            &format!(
+                "with b as (
+                     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+                         with ordinality as u(version, version_text, name, script, checksum, checksum_bytes, duration_ms, n)
+                 ), h as (
+                     insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version)
+                     select 'apply', version, version_text, name, checksum, $8, $9, duration_ms, $10 from b order by n
+                 )
+                 insert into {s}.migrations as m (version, version_text, name, script, checksum, checksum_bytes, state,
+                     transactional, baselined, os_user, host, duration_ms, ferry_version)
+                 select version, version_text, name, script, checksum, checksum_bytes, 'applied', true, false, $8, $9, duration_ms, $10
+                 from b
+                 on conflict (version) do update set
+                     version_text = excluded.version_text, name = excluded.name, script = excluded.script,
+                     checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
+                     transactional = excluded.transactional, statements_done = null, statements_total = null,
+                     error = null, baselined = false, applied_at = now(), applied_by = current_user,
+                     os_user = excluded.os_user, host = excluded.host, duration_ms = excluded.duration_ms,
+                     ferry_version = excluded.ferry_version"
+            ),
+            &[
+                &keys,
+                &texts,
+                &names,
+                &scripts,
+                &checksums,
+                &bytes,
+                &durations,
+                &self.actor.os_user,
+                &self.actor.host,
+                &ferry_version,
+            ],
+        )?;
+        Ok(())
     }
 
     /// Updates the progress of a no-transaction migration after each statement.

@@ -6,7 +6,7 @@
 //! (the CLI shows them on stderr as they happen).
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -35,12 +35,6 @@ pub enum Event {
         transactional: bool,
         /// 0-based statement a failed no-transaction migration resumes from.
         resume_from: Option<usize>,
-    },
-    StatementFinished {
-        version: String,
-        index: usize,
-        tag: String,
-        duration_ms: f64,
     },
     /// A server notice (`RAISE NOTICE`, warnings), live.
     Notice {
@@ -93,7 +87,10 @@ pub struct RunLog {
 }
 
 struct LogFile {
-    file: File,
+    /// Buffered: a run writes several lines per migration. It is flushed before each statement
+    /// is sent, at the end of each migration, and when the run ends, so the log of a killed run
+    /// still names the statement that was running.
+    file: BufWriter<File>,
     path: PathBuf,
     started: Instant,
 }
@@ -124,7 +121,7 @@ impl RunLog {
         let file = File::options().create(true).append(true).open(&path)?;
         let log = RunLog {
             inner: Arc::new(Mutex::new(Some(LogFile {
-                file,
+                file: BufWriter::new(file),
                 path,
                 started: Instant::now(),
             }))),
@@ -165,10 +162,18 @@ impl RunLog {
         }
     }
 
-    /// Logs a statement about to be sent.
+    /// Logs a statement about to be sent, and writes the log out.
     pub fn statement(&self, version: &str, index: usize, sql: &str) {
         if self.lock().is_some() {
             self.line(&format!("{version} statement {}:\n{sql}", index + 1));
+            self.flush();
+        }
+    }
+
+    /// Writes buffered lines to the file.
+    pub fn flush(&self) {
+        if let Some(log) = self.lock().as_mut() {
+            let _ = log.file.flush();
         }
     }
 
@@ -178,6 +183,12 @@ impl RunLog {
             "{what} ({:.1} ms)",
             duration.as_secs_f64() * 1000.0
         ));
+    }
+}
+
+impl Drop for LogFile {
+    fn drop(&mut self) {
+        let _ = self.file.flush();
     }
 }
 
@@ -210,10 +221,12 @@ impl Reporter {
                 }
                 self.log.line(&line);
             }
-            Event::StatementFinished { .. } => {}
             other => {
                 if let Ok(json) = serde_json::to_string(other) {
                     self.log.line(&json);
+                }
+                if !matches!(other, Event::MigrationStarted { .. }) {
+                    self.log.flush();
                 }
             }
         }

@@ -22,7 +22,7 @@ use postgres::Client;
 use postgres::error::{DbError, ErrorPosition, SqlState};
 use serde::Serialize;
 
-use crate::history::{HistoryEntry, RowState, RowWrite, Tracking};
+use crate::history::{BatchRow, HistoryEntry, RowState, RowWrite, Tracking};
 use crate::log::{Direction, Event, Reporter};
 use crate::plan::{Location, PlannedApply, PlannedRevert, Problem};
 use crate::source::{Migration, MigrationSet, Script};
@@ -318,8 +318,12 @@ impl<'a> Runner<'a> {
                 direction: Direction::Up,
                 transactional: true,
             };
-            match self.run_in_open_transaction(&job) {
-                Ok(ran) => outcome.ran.push(ran),
+            self.announce(&job, None);
+            match self.run_in_open_transaction(&job, false) {
+                Ok(ran) => {
+                    self.finished(&job, &ran);
+                    outcome.ran.push(ran);
+                }
                 Err(failure) => {
                     let _ = self.client.batch_execute("rollback");
                     let mut failure = *failure;
@@ -328,14 +332,34 @@ impl<'a> Runner<'a> {
                         plan.len()
                     );
                     self.record_failure_entry(&job, &failure);
+                    self.failed(&job, &failure);
                     outcome.ran.clear();
                     outcome.failure = Some(failure);
                     return outcome;
                 }
             }
         }
-        if let Err(e) = self.client.batch_execute("commit") {
-            let failure = self.bare_failure(&set.migrations[plan[plan.len() - 1].index], e);
+        // The tracking rows of the whole batch in one statement, in the same transaction.
+        let rows: Vec<BatchRow<'_>> = plan
+            .iter()
+            .zip(&outcome.ran)
+            .map(|(step, ran)| BatchRow {
+                migration: &set.migrations[step.index],
+                duration_ms: ran.duration_ms.round() as i64,
+            })
+            .collect();
+        let changes_identity = rows.iter().any(|r| r.migration.up.may_change_identity);
+        let written = if changes_identity {
+            self.client
+                .batch_execute("reset role; set session authorization default")
+        } else {
+            Ok(())
+        }
+        .and_then(|()| self.tracking.record_batch(self.client, &rows));
+        let last = &set.migrations[plan[plan.len() - 1].index];
+        if let Err(e) = written.and_then(|()| self.client.batch_execute("commit")) {
+            let _ = self.client.batch_execute("rollback");
+            let failure = self.bare_failure(last, e);
             outcome.ran.clear();
             outcome.failure = Some(failure);
         }
@@ -374,6 +398,26 @@ impl<'a> Runner<'a> {
         outcome
     }
 
+    /// After a lock timeout (55P03) or a deadlock (40P01), waits with exponential backoff and
+    /// says so; `false` when the failure is of another kind or the retries are used up.
+    fn backoff(&self, job: &Job<'_>, failure: &MigrationFailure, attempt: &mut u32) -> bool {
+        let retryable = matches!(failure.sqlstate.as_deref(), Some("55P03" | "40P01"));
+        if !retryable || failure.cancelled || *attempt >= self.settings.retries {
+            return false;
+        }
+        *attempt += 1;
+        let wait = self.settings.retry_backoff * 2u32.pow(*attempt - 1);
+        self.reporter.emit(Event::Retrying {
+            version: job.migration.version.to_string(),
+            attempt: *attempt,
+            sqlstate: failure.sqlstate.clone().unwrap_or_default(),
+            message: failure.message.clone(),
+            wait_ms: wait.as_millis() as u64,
+        });
+        std::thread::sleep(wait);
+        true
+    }
+
     /// Runs a verify script in a transaction that is rolled back: it passes unless it raises.
     pub fn check(&mut self, migration: &Migration, script: &Script) -> Option<MigrationFailure> {
         let job = Job {
@@ -386,7 +430,7 @@ impl<'a> Runner<'a> {
             Ok(s) => s,
             Err(e) => return Some(self.split_failure(&job, e)),
         };
-        if let Err(e) = self.begin() {
+        if let Err(e) = self.begin(script) {
             return Some(self.bare_failure(migration, e));
         }
         let mut failure = None;
@@ -404,21 +448,22 @@ impl<'a> Runner<'a> {
 
     /// Opens a migration's transaction, resetting the session first when an earlier file ran on
     /// it: one round trip (the statements before BEGIN join its transaction block).
-    fn begin(&mut self) -> Result<(), postgres::Error> {
-        if self.dirty_session {
+    fn begin(&mut self, script: &Script) -> Result<(), postgres::Error> {
+        let dirty = std::mem::replace(&mut self.dirty_session, !script.leaves_session_clean());
+        if dirty {
             self.client
                 .batch_execute(&format!("{RESET_SESSION}; begin"))
         } else {
-            self.dirty_session = true;
             self.client.batch_execute("begin")
         }
     }
 
-    fn reset_session(&mut self) -> Result<(), postgres::Error> {
-        if self.dirty_session {
+    /// Resets the session when an earlier file may have changed it (see
+    /// [`Script::leaves_session_clean`]), before running `script`.
+    fn reset_session(&mut self, script: &Script) -> Result<(), postgres::Error> {
+        if std::mem::replace(&mut self.dirty_session, !script.leaves_session_clean()) {
             self.client.batch_execute(RESET_SESSION)?;
         }
-        self.dirty_session = true;
         Ok(())
     }
 
@@ -432,11 +477,11 @@ impl<'a> Runner<'a> {
         loop {
             self.announce(job, None);
             let started = Instant::now();
-            let begin = self.begin();
+            let begin = self.begin(job.script);
             if let Err(e) = begin {
                 return Err(Box::new(self.bare_failure(job.migration, e)));
             }
-            let result = self.run_in_open_transaction(job);
+            let result = self.run_in_open_transaction(job, true);
             match result {
                 Ok(mut ran) => {
                     if let Err(e) = self.client.batch_execute("commit") {
@@ -449,20 +494,7 @@ impl<'a> Runner<'a> {
                 }
                 Err(failure) => {
                     let _ = self.client.batch_execute("rollback");
-                    let retryable =
-                        matches!(failure.sqlstate.as_deref(), Some("55P03") | Some("40P01"))
-                            && !failure.cancelled;
-                    if retryable && attempt < self.settings.retries {
-                        attempt += 1;
-                        let wait = self.settings.retry_backoff * 2u32.pow(attempt - 1);
-                        self.reporter.emit(Event::Retrying {
-                            version: job.migration.version.to_string(),
-                            attempt,
-                            sqlstate: failure.sqlstate.clone().unwrap_or_default(),
-                            message: failure.message.clone(),
-                            wait_ms: wait.as_millis() as u64,
-                        });
-                        std::thread::sleep(wait);
+                    if self.backoff(job, &failure, &mut attempt) {
                         continue;
                     }
                     let mut failure = *failure;
@@ -485,7 +517,13 @@ impl<'a> Runner<'a> {
     }
 
     /// Runs a script's statements and its tracking write inside an already open transaction.
-    fn run_in_open_transaction(&mut self, job: &Job<'_>) -> Result<Ran, Box<MigrationFailure>> {
+    /// `track`: write the migration's tracking row too (`--single-transaction` writes all
+    /// rows at the end instead).
+    fn run_in_open_transaction(
+        &mut self,
+        job: &Job<'_>,
+        track: bool,
+    ) -> Result<Ran, Box<MigrationFailure>> {
         let started = Instant::now();
         let statements = job
             .script
@@ -497,9 +535,12 @@ impl<'a> Runner<'a> {
             }
         }
         let duration = started.elapsed();
-        let tracked = self.write_tracking(job, RowState::Applied, statements.len(), None, duration);
-        if let Err(e) = tracked {
-            return Err(Box::new(self.bare_failure(job.migration, e)));
+        if track {
+            let tracked =
+                self.write_tracking(job, RowState::Applied, statements.len(), None, duration);
+            if let Err(e) = tracked {
+                return Err(Box::new(self.bare_failure(job.migration, e)));
+            }
         }
         Ok(Ran {
             version: job.migration.version.to_string(),
@@ -525,7 +566,7 @@ impl<'a> Runner<'a> {
             Err(e) => return Err(Box::new(self.split_failure(job, e))),
         };
         let total = statements.len();
-        if let Err(e) = self.reset_session() {
+        if let Err(e) = self.reset_session(job.script) {
             return Err(Box::new(self.bare_failure(job.migration, e)));
         }
         if job.direction == Direction::Up {
@@ -554,20 +595,7 @@ impl<'a> Runner<'a> {
                 }
                 Err(err) => {
                     let mut failure = self.statement_failure(job, err);
-                    let retryable =
-                        matches!(failure.sqlstate.as_deref(), Some("55P03") | Some("40P01"))
-                            && !failure.cancelled;
-                    if retryable && attempt < self.settings.retries {
-                        attempt += 1;
-                        let wait = self.settings.retry_backoff * 2u32.pow(attempt - 1);
-                        self.reporter.emit(Event::Retrying {
-                            version: job.migration.version.to_string(),
-                            attempt,
-                            sqlstate: failure.sqlstate.clone().unwrap_or_default(),
-                            message: failure.message.clone(),
-                            wait_ms: wait.as_millis() as u64,
-                        });
-                        std::thread::sleep(wait);
+                    if self.backoff(job, &failure, &mut attempt) {
                         continue;
                     }
                     failure.state_left = self.no_transaction_state_left(job, index, total);
@@ -677,12 +705,6 @@ impl<'a> Runner<'a> {
             );
         }
         self.reporter.log.timing("ok", elapsed);
-        self.reporter.emit(Event::StatementFinished {
-            version,
-            index,
-            tag: ferry_sql::statement_tag(sql),
-            duration_ms: ms(elapsed),
-        });
         Ok(())
     }
 

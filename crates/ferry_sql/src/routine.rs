@@ -131,6 +131,11 @@ pub(crate) fn find(source: &str, tokens: &[Token]) -> Option<Found> {
 /// `DO [LANGUAGE x] $$…$$` starts within `statement_sql`. `None` for other statements and for
 /// SQL-standard bodies (`BEGIN ATOMIC … END`, `RETURN …`), which are not strings.
 pub fn routine_body(statement_sql: &str) -> Option<RoutineBody> {
+    // The runner asks this of every statement it sends: answer the common case (a statement
+    // that is neither DO nor CREATE … FUNCTION/PROCEDURE) without running the scanner.
+    if !may_hold_routine(statement_sql) {
+        return None;
+    }
     let (tokens, _) = tokens::scan_prefix(statement_sql, 0);
     let found = find(statement_sql, &tokens)?;
     let content = tokens::string_content(&found.body, statement_sql)?;
@@ -143,9 +148,51 @@ pub fn routine_body(statement_sql: &str) -> Option<RoutineBody> {
     })
 }
 
+/// Whether `sql` (starting at its first token, as the splitter gives it) may be a DO block or
+/// a CREATE [OR REPLACE] FUNCTION/PROCEDURE. Errs on the side of yes: a leading comment makes
+/// the caller run the real scanner.
+fn may_hold_routine(sql: &str) -> bool {
+    let mut words = sql
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty());
+    let Some(first) = words.next() else {
+        return false;
+    };
+    if first.starts_with("--") || first.starts_with("/*") {
+        return true;
+    }
+    if first.eq_ignore_ascii_case("do") {
+        return true;
+    }
+    if !first.eq_ignore_ascii_case("create") {
+        return false;
+    }
+    // CREATE [OR REPLACE] FUNCTION / PROCEDURE: the kind is within the next three words.
+    words
+        .take(3)
+        .any(|w| w.eq_ignore_ascii_case("function") || w.eq_ignore_ascii_case("procedure"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefilter_keeps_every_routine() {
+        assert!(may_hold_routine(
+            "create or replace function f() returns int as $$ select 1 $$ language sql"
+        ));
+        assert!(may_hold_routine(
+            "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ begin end $$"
+        ));
+        assert!(may_hold_routine("do $$ begin end $$"));
+        assert!(!may_hold_routine("create table t (id int)"));
+        assert!(!may_hold_routine("create index i on t (a)"));
+        assert!(!may_hold_routine(
+            "insert into t values ('create function')"
+        ));
+        assert!(routine_body("create table function_calls (id int)").is_none());
+    }
 
     #[test]
     fn do_blocks() {

@@ -44,7 +44,6 @@ fn print(out: &Output, event: &Event) {
             }
             out.message(&line);
         }
-        Event::StatementFinished { .. } => {}
         Event::Notice {
             severity,
             message,

@@ -22,23 +22,24 @@ pub struct Output {
 impl Output {
     /// Writes a result line to stdout.
     pub fn result(&self, text: &str) {
-        let text = ferry_engine::redact::redact(text);
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        let mut line = ferry_engine::redact::redact(text).into_owned();
+        line.push('\n');
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
     }
 
     /// Writes a message to stderr (hidden by --quiet).
     pub fn message(&self, text: &str) {
         if !self.quiet {
-            let text = ferry_engine::redact::redact(text);
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
+            self.error(text);
         }
     }
 
     /// Writes an error to stderr, always.
     pub fn error(&self, text: &str) {
-        let text = ferry_engine::redact::redact(text);
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        // One write per line: stderr is unbuffered, and `writeln!` would write twice.
+        let mut line = ferry_engine::redact::redact(text).into_owned();
+        line.push('\n');
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 
     /// Prints `value` as the one JSON document on stdout.

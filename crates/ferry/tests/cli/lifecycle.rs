@@ -190,6 +190,18 @@ fn single_transaction_is_all_or_nothing() {
         run.stderr
     );
     assert!(tracked(&db).is_empty(), "refused before anything ran");
+
+    // Without the no-transaction file it applies, and records every migration.
+    std::fs::remove_file(project.migrations_dir().join("004_d.sql")).unwrap();
+    let run = ferry(&project, &db, &["up", "--single-transaction"]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("applied 003 c"), "{}", run.stderr);
+    assert_eq!(tracked(&db).len(), 3);
+    let history = db
+        .query_strings("select version_text from ferry.history where action = 'apply' order by id");
+    let versions: Vec<_> = history.iter().map(|r| r[0].clone().unwrap()).collect();
+    assert_eq!(versions, ["001", "002", "003"]);
+    ferry(&project, &db, &["status", "--exit-code"]).assert_code(0);
 }
 
 #[test]

@@ -168,6 +168,29 @@ impl Script {
             .map(Vec::as_slice)
     }
 
+    /// Whether running this file cannot have changed the session's settings or identity, so
+    /// the next file needs no `RESET`: every statement is plain DDL (CREATE, ALTER, DROP,
+    /// COMMENT, GRANT, REVOKE), and nothing in it names a role or calls `set_config`. DML,
+    /// SELECT, DO, CALL and SET may run code that changes the session; those files are reset
+    /// after.
+    pub fn leaves_session_clean(&self) -> bool {
+        if self.may_change_identity || self.text.to_ascii_lowercase().contains("set_config") {
+            return false;
+        }
+        let Ok(statements) = self.statements() else {
+            return false;
+        };
+        statements.iter().all(|stmt| {
+            let first = self.text[stmt.range.clone()]
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .next()
+                .unwrap_or("");
+            ["create", "alter", "drop", "comment", "grant", "revoke"]
+                .iter()
+                .any(|k| first.eq_ignore_ascii_case(k))
+        })
+    }
+
     /// The file name, for messages.
     pub fn file_name(&self) -> String {
         self.path
