@@ -247,6 +247,9 @@ struct Job<'s> {
 struct StatementError {
     index: usize,
     error: Option<postgres::Error>,
+    /// Characters of ferry's own SQL sent before the statement in the same query string:
+    /// the server's error position counts them.
+    prefix_chars: usize,
 }
 
 impl<'a> Runner<'a> {
@@ -284,7 +287,7 @@ impl<'a> Runner<'a> {
                 transactional: m.transactional(),
             };
             let result = if job.transactional {
-                self.run_transactional(&job, false)
+                self.run_transactional(&job)
             } else {
                 self.run_without_transaction(&job, step.resume_from.unwrap_or(0))
             };
@@ -306,10 +309,7 @@ impl<'a> Runner<'a> {
         plan: &[PlannedApply],
     ) -> RunOutcome {
         let mut outcome = RunOutcome::default();
-        if let Err(e) = self.client.batch_execute("begin") {
-            outcome.failure = Some(self.bare_failure(&set.migrations[plan[0].index], e));
-            return outcome;
-        }
+        let mut begin = Some("begin".to_owned());
         for step in plan {
             let m = &set.migrations[step.index];
             let job = Job {
@@ -319,7 +319,7 @@ impl<'a> Runner<'a> {
                 transactional: true,
             };
             self.announce(&job, None);
-            match self.run_in_open_transaction(&job, false) {
+            match self.run_in_open_transaction(&job, false, begin.take()) {
                 Ok(ran) => {
                     self.finished(&job, &ran);
                     outcome.ran.push(ran);
@@ -383,7 +383,7 @@ impl<'a> Runner<'a> {
                 transactional: !down.directives.no_transaction,
             };
             let result = if job.transactional {
-                self.run_transactional(&job, false)
+                self.run_transactional(&job)
             } else {
                 self.run_without_transaction(&job, 0)
             };
@@ -430,12 +430,13 @@ impl<'a> Runner<'a> {
             Ok(s) => s,
             Err(e) => return Some(self.split_failure(&job, e)),
         };
-        if let Err(e) = self.begin(script) {
+        let begin = self.begin_sql(script);
+        if let Err(e) = self.client.batch_execute(&begin) {
             return Some(self.bare_failure(migration, e));
         }
         let mut failure = None;
         for index in 0..statements.len() {
-            if let Err(e) = self.run_statement(&job, index) {
+            if let Err(e) = self.run_statement(&job, index, None) {
                 let mut f = self.statement_failure(&job, e);
                 f.state_left = "verify scripts run in a transaction that is rolled back".to_owned();
                 failure = Some(f);
@@ -446,15 +447,15 @@ impl<'a> Runner<'a> {
         failure
     }
 
-    /// Opens a migration's transaction, resetting the session first when an earlier file ran on
-    /// it: one round trip (the statements before BEGIN join its transaction block).
-    fn begin(&mut self, script: &Script) -> Result<(), postgres::Error> {
+    /// The SQL that opens a migration's transaction: `BEGIN`, after a session reset when an
+    /// earlier file may have changed the session (see [`Script::leaves_session_clean`]). It is
+    /// sent together with the file's first statement (see [`Runner::run_statement`]).
+    fn begin_sql(&mut self, script: &Script) -> String {
         let dirty = std::mem::replace(&mut self.dirty_session, !script.leaves_session_clean());
         if dirty {
-            self.client
-                .batch_execute(&format!("{RESET_SESSION}; begin"))
+            format!("{RESET_SESSION}; begin")
         } else {
-            self.client.batch_execute("begin")
+            "begin".to_owned()
         }
     }
 
@@ -468,20 +469,13 @@ impl<'a> Runner<'a> {
     }
 
     /// One transactional script with retries on lock timeouts and deadlocks.
-    fn run_transactional(
-        &mut self,
-        job: &Job<'_>,
-        _single: bool,
-    ) -> Result<Ran, Box<MigrationFailure>> {
+    fn run_transactional(&mut self, job: &Job<'_>) -> Result<Ran, Box<MigrationFailure>> {
         let mut attempt = 0;
         loop {
             self.announce(job, None);
             let started = Instant::now();
-            let begin = self.begin(job.script);
-            if let Err(e) = begin {
-                return Err(Box::new(self.bare_failure(job.migration, e)));
-            }
-            let result = self.run_in_open_transaction(job, true);
+            let begin = self.begin_sql(job.script);
+            let result = self.run_in_open_transaction(job, true, Some(begin));
             match result {
                 Ok(mut ran) => {
                     if let Err(e) = self.client.batch_execute("commit") {
@@ -519,10 +513,13 @@ impl<'a> Runner<'a> {
     /// Runs a script's statements and its tracking write inside an already open transaction.
     /// `track`: write the migration's tracking row too (`--single-transaction` writes all
     /// rows at the end instead).
+    ///
+    /// `begin`, when the transaction is not open yet, is sent with the first statement.
     fn run_in_open_transaction(
         &mut self,
         job: &Job<'_>,
         track: bool,
+        mut begin: Option<String>,
     ) -> Result<Ran, Box<MigrationFailure>> {
         let started = Instant::now();
         let statements = job
@@ -530,8 +527,14 @@ impl<'a> Runner<'a> {
             .statements()
             .map_err(|e| Box::new(self.split_failure(job, e)))?;
         for index in 0..statements.len() {
-            if let Err(e) = self.run_statement(job, index) {
+            if let Err(e) = self.run_statement(job, index, begin.take().as_deref()) {
                 return Err(Box::new(self.statement_failure(job, e)));
+            }
+        }
+        if let Some(begin) = begin {
+            // A file without statements still gets its transaction and tracking row.
+            if let Err(e) = self.client.batch_execute(&begin) {
+                return Err(Box::new(self.bare_failure(job.migration, e)));
             }
         }
         let duration = started.elapsed();
@@ -578,7 +581,7 @@ impl<'a> Runner<'a> {
         let mut index = from;
         let mut attempt = 0;
         while index < total {
-            match self.run_statement(job, index) {
+            match self.run_statement(job, index, None) {
                 Ok(()) => {
                     index += 1;
                     attempt = 0;
@@ -673,9 +676,22 @@ impl<'a> Runner<'a> {
         invalid_index_left(self.client, script, index)
     }
 
-    fn run_statement(&mut self, job: &Job<'_>, index: usize) -> Result<(), StatementError> {
+    /// Sends statement `index` of the script and waits for its result. `prefix` (ferry's
+    /// `BEGIN`, possibly after a session reset) travels in the same query string, which saves
+    /// a round trip per migration; it never contains COMMIT, so a killed client's backend still
+    /// rolls back. A COPY cannot share its message: the prefix goes first, alone.
+    fn run_statement(
+        &mut self,
+        job: &Job<'_>,
+        index: usize,
+        prefix: Option<&str>,
+    ) -> Result<(), StatementError> {
         if self.cancel.is_cancelled() {
-            return Err(StatementError { index, error: None });
+            return Err(StatementError {
+                index,
+                error: None,
+                prefix_chars: 0,
+            });
         }
         let statements = job.script.statements().expect("split before running");
         let stmt = &statements[index];
@@ -683,13 +699,22 @@ impl<'a> Runner<'a> {
         let version = job.migration.version.to_string();
         self.reporter.log.statement(&version, index, sql);
         let started = Instant::now();
-        let result = match &stmt.copy_data {
-            Some(data) => self.copy_in(sql, &job.script.text.as_bytes()[data.clone()]),
-            None => self.client.batch_execute(sql),
+        let mut prefix_chars = 0;
+        let result = match (&stmt.copy_data, prefix) {
+            (Some(data), prefix) => prefix
+                .map_or(Ok(()), |p| self.client.batch_execute(p))
+                .and_then(|()| self.copy_in(sql, &job.script.text.as_bytes()[data.clone()])),
+            (None, Some(prefix)) => {
+                let joined = format!("{prefix};\n");
+                prefix_chars = joined.chars().count();
+                self.client.batch_execute(&(joined + sql))
+            }
+            (None, None) => self.client.batch_execute(sql),
         };
         result.map_err(|error| StatementError {
             index,
             error: Some(error),
+            prefix_chars,
         })?;
         let elapsed = started.elapsed();
         if let Some(body) = ferry_sql::routine_body(sql)
@@ -969,7 +994,8 @@ impl<'a> Runner<'a> {
             offset: stmt.range.start,
         };
         if let Some(db) = db
-            && let Some(place) = self.place_error(job.script, stmt.range.start, sql, db)
+            && let Some(place) =
+                self.place_error(job.script, stmt.range.start, sql, err.prefix_chars, db)
         {
             location = place;
         }
@@ -1014,11 +1040,14 @@ impl<'a> Runner<'a> {
         script: &Script,
         stmt_start: usize,
         sql: &str,
+        prefix_chars: usize,
         db: &DbError,
     ) -> Option<Location> {
         if let Some(ErrorPosition::Original(pos)) = db.position() {
-            let offset =
-                stmt_start + ferry_sql::char_to_byte(sql, (*pos as usize).saturating_sub(1));
+            let chars = (*pos as usize)
+                .saturating_sub(1)
+                .saturating_sub(prefix_chars);
+            let offset = stmt_start + ferry_sql::char_to_byte(sql, chars);
             return Some(Location {
                 path: script.path.clone(),
                 text: script.text.clone(),

@@ -376,3 +376,85 @@ fn unknown_database_suggests_creating_it() {
     assert!(run.stderr.contains("no_such_db"), "{}", run.stderr);
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
 }
+
+#[test]
+fn down_all_stops_at_the_first_failing_down_and_keeps_what_was_reverted() {
+    let db = fresh_db();
+    let project = project_with_two();
+    project.write_migration("003_c.sql", "create table c (id int);");
+    project.write_migration("003_c.down.sql", "drop table c;");
+    ferry(&project, &db, &["up"]).assert_code(0);
+    // 002's down now fails: the table it drops is referenced by a view.
+    db.execute("create view posts_view as select * from posts");
+    let run = ferry(&project, &db, &["down", "--all", "--json"]);
+    run.assert_code(2);
+    let json = run.json();
+    assert_eq!(json["ran"][0]["version"], "003");
+    assert_eq!(json["failure"]["version"], "002");
+    assert_eq!(json["failure"]["sqlstate"], "2BP01");
+    assert!(
+        run.stderr.contains("rollback of migration 002"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("002_posts.down.sql:1:1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        tracked(&db),
+        [
+            ("001".to_owned(), "applied".to_owned()),
+            ("002".to_owned(), "applied".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn unknown_host_is_one_clear_line() {
+    let project = TestProject::new();
+    project.write_migration("001_a.sql", "select 1;");
+    let mut cmd = ferry_cmd(project.path());
+    let run = Run::from(
+        cmd.args([
+            "--database-url",
+            "postgres://app@no-such-host.invalid/app",
+            "status",
+        ])
+        .output()
+        .unwrap(),
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("no-such-host.invalid"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn server_position_of_a_first_statement_sent_with_begin_is_exact() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    // 001 runs DML, so 002 is preceded by a session reset and BEGIN in the same message.
+    project.write_migration("001_data.sql", "create table t (id int, note text);\ninsert into t values (1, 'x');\n");
+    project.write_migration("002_bad.sql", "-- first statement fails\nselect 'é✓', id, nonexistent\n  from t;\n");
+    let run = ferry(&project, &db, &["up", "--json"]);
+    run.assert_code(2);
+    let failure = &run.json()["failure"];
+    assert_eq!(failure["sqlstate"], "42703");
+    assert_eq!(failure["statement"], 1);
+    assert_eq!((failure["line"].as_u64(), failure["column"].as_u64()), (Some(2), Some(18)));
+    assert_eq!(tracked(&db).len(), 1);
+
+    // The same as the very first statement of a --single-transaction batch.
+    let db = fresh_db();
+    std::fs::remove_file(project.migrations_dir().join("001_data.sql")).unwrap();
+    db.execute("create table t (id int)");
+    let run = ferry(&project, &db, &["up", "--single-transaction", "--json"]);
+    run.assert_code(2);
+    let failure = &run.json()["failure"];
+    assert_eq!((failure["line"].as_u64(), failure["column"].as_u64()), (Some(2), Some(18)));
+}

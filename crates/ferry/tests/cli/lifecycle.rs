@@ -402,3 +402,92 @@ fn a_pg_dump_file_applies_as_a_migration() {
             .any(|r| r[0].as_deref() == Some("Linus \\ Backslash"))
     );
 }
+
+#[test]
+fn db_create_and_drop_the_configured_database() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    project.write_migration("001_a.sql", "create table a (id int);");
+    let name = format!("{}_created", db.name());
+    let url = db.url().replace(db.name(), &name);
+    let run = |args: &[&str]| {
+        let mut cmd = super::ferry_cmd(project.path());
+        super::Run::from(
+            cmd.arg("--database-url")
+                .arg(&url)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    run(&["status"]).assert_code(2);
+    let created = run(&["db", "create"]);
+    created.assert_code(0);
+    assert!(
+        created.stdout.contains(&format!("created database {name}")),
+        "{}",
+        created.stdout
+    );
+    run(&["db", "create"]).assert_code(0);
+    run(&["up"]).assert_code(0);
+    run(&["db", "drop"]).assert_code(2);
+    let dropped = run(&["db", "drop", "--yes", "--json"]);
+    dropped.assert_code(0);
+    assert_eq!(dropped.json()["outcome"], "dropped");
+    run(&["status"]).assert_code(2);
+}
+
+#[test]
+fn environments_expand_variables_from_dotenv() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    project.write_migration("001_a.sql", "create table a (id int);");
+    project.write(
+        "ferry.toml",
+        "default_env = \"dev\"\n[environments.dev]\nurl = \"${FERRY_TEST_URL}\"\n[environments.other]\nurl = \"${UNSET_VARIABLE_FOR_FERRY}\"\n",
+    );
+    project.write(".env", format!("FERRY_TEST_URL={}\n", db.url()));
+    let mut cmd = super::ferry_cmd(project.path());
+    let run = super::Run::from(cmd.arg("up").output().unwrap());
+    run.assert_code(0);
+    assert!(run.stderr.contains("environment \"dev\""), "{}", run.stderr);
+    assert_eq!(tracked(&db).len(), 1);
+    let mut cmd = super::ferry_cmd(project.path());
+    let run = super::Run::from(cmd.args(["--env", "other", "status"]).output().unwrap());
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("UNSET_VARIABLE_FOR_FERRY"),
+        "{}",
+        run.stderr
+    );
+    let mut cmd = super::ferry_cmd(project.path());
+    let run = super::Run::from(cmd.args(["--env", "nope", "status"]).output().unwrap());
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("dev") && run.stderr.contains("other"),
+        "lists the defined ones: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_run_log_has_statements_timings_notices_and_outcome() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    project.write_migration(
+        "001_a.sql",
+        "create table logged (id int);\ndo $$ begin raise notice 'hello from 001'; end $$;\n",
+    );
+    ferry(&project, &db, &["up"]).assert_code(0);
+    let logs = super::log_files(&project);
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let text = std::fs::read_to_string(&logs[0]).unwrap();
+    assert!(text.contains("create table logged (id int)"), "{text}");
+    assert!(text.contains("ok ("), "{text}");
+    assert!(text.contains("NOTICE: hello from 001"), "{text}");
+    assert!(text.contains("migration_finished"), "{text}");
+    assert!(text.contains("outcome: Success"), "{text}");
+    // Read-only commands write no log.
+    ferry(&project, &db, &["status"]).assert_code(0);
+    assert_eq!(super::log_files(&project).len(), 1);
+}
