@@ -72,6 +72,9 @@ pub enum Direction {
     Down,
 }
 
+/// How far behind the run the log file may be.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
 /// Receives events as they happen. Notices arrive on the connection's thread, hence `Send + Sync`.
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
@@ -87,9 +90,9 @@ pub struct RunLog {
 }
 
 struct LogFile {
-    /// Buffered: a run writes several lines per migration. It is flushed before each statement
-    /// is sent, at the end of each migration, and when the run ends, so the log of a killed run
-    /// still names the statement that was running.
+    /// Buffered: a run writes several lines per statement. A background thread flushes it every
+    /// [`FLUSH_EVERY`], and it is flushed at the end of each migration and of the run, so the
+    /// log of a killed run still names any statement that ran longer than that.
     file: BufWriter<File>,
     path: PathBuf,
     started: Instant,
@@ -126,6 +129,17 @@ impl RunLog {
                 started: Instant::now(),
             }))),
         };
+        // Off the critical path: a write per statement would cost a syscall between round trips.
+        let weak = Arc::downgrade(&log.inner);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(FLUSH_EVERY);
+                let Some(inner) = weak.upgrade() else { break };
+                if let Some(log) = inner.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                    let _ = log.file.flush();
+                }
+            }
+        });
         log.line(&format!(
             "ferry {} {command} started at {}",
             env!("CARGO_PKG_VERSION"),
@@ -162,11 +176,10 @@ impl RunLog {
         }
     }
 
-    /// Logs a statement about to be sent, and writes the log out.
+    /// Logs a statement about to be sent.
     pub fn statement(&self, version: &str, index: usize, sql: &str) {
         if self.lock().is_some() {
             self.line(&format!("{version} statement {}:\n{sql}", index + 1));
-            self.flush();
         }
     }
 

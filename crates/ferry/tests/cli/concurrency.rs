@@ -110,8 +110,18 @@ fn kill_9_during_a_long_migration_leaves_nothing_and_the_next_up_applies_it() {
         .spawn()
         .unwrap();
     wait_for_query(&db, "pg_sleep");
+    std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+    // The killed run's log already names the statement that was running.
+    let logs: Vec<String> = super::log_files(&project)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        logs.iter().any(|l| l.contains("select pg_sleep(2)")),
+        "{logs:?}"
+    );
 
     // The orphaned backend finishes its statement, finds the client gone and rolls back.
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -439,14 +439,23 @@ fn server_position_of_a_first_statement_sent_with_begin_is_exact() {
     let db = fresh_db();
     let project = TestProject::new();
     // 001 runs DML, so 002 is preceded by a session reset and BEGIN in the same message.
-    project.write_migration("001_data.sql", "create table t (id int, note text);\ninsert into t values (1, 'x');\n");
-    project.write_migration("002_bad.sql", "-- first statement fails\nselect 'é✓', id, nonexistent\n  from t;\n");
+    project.write_migration(
+        "001_data.sql",
+        "create table t (id int, note text);\ninsert into t values (1, 'x');\n",
+    );
+    project.write_migration(
+        "002_bad.sql",
+        "-- first statement fails\nselect 'é✓', id, nonexistent\n  from t;\n",
+    );
     let run = ferry(&project, &db, &["up", "--json"]);
     run.assert_code(2);
     let failure = &run.json()["failure"];
     assert_eq!(failure["sqlstate"], "42703");
     assert_eq!(failure["statement"], 1);
-    assert_eq!((failure["line"].as_u64(), failure["column"].as_u64()), (Some(2), Some(18)));
+    assert_eq!(
+        (failure["line"].as_u64(), failure["column"].as_u64()),
+        (Some(2), Some(18))
+    );
     assert_eq!(tracked(&db).len(), 1);
 
     // The same as the very first statement of a --single-transaction batch.
@@ -456,5 +465,8 @@ fn server_position_of_a_first_statement_sent_with_begin_is_exact() {
     let run = ferry(&project, &db, &["up", "--single-transaction", "--json"]);
     run.assert_code(2);
     let failure = &run.json()["failure"];
-    assert_eq!((failure["line"].as_u64(), failure["column"].as_u64()), (Some(2), Some(18)));
+    assert_eq!(
+        (failure["line"].as_u64(), failure["column"].as_u64()),
+        (Some(2), Some(18))
+    );
 }
