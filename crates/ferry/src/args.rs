@@ -96,6 +96,8 @@ pub enum Command {
     New(NewArgs),
     /// Manage ferry's local PostgreSQL, or create/drop the configured database.
     Db(DbArgs),
+    /// Replace the database's schema and data with a backup made by `up --backup`.
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,8 +121,26 @@ pub struct UpArgs {
     /// Go on although applied migrations have no file any more.
     #[arg(long)]
     pub ignore_missing: bool,
+    /// Run pg_dump before applying (default: `backup` of the environment in ferry.toml).
+    #[arg(long, conflicts_with = "no_backup")]
+    pub backup: bool,
+    /// Do not back up, even when the environment says `backup = true`.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Where backups go (default .ferry/backups in the project).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
     #[command(flatten)]
     pub dry_run: DryRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file (`up --backup` prints where it wrote it).
+    pub file: PathBuf,
+    /// Confirm: the database's current schema and data are replaced.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

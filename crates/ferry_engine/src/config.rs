@@ -90,6 +90,8 @@ pub struct Config {
     pub dotenv_file: Option<PathBuf>,
     /// The migrations folder as written (default `migrations`); see [`Config::migrations_dir`].
     pub dir: PathBuf,
+    /// The folder's layout (`layout = "flyway"`); `None`: detected from the files.
+    pub layout: Option<crate::source::Layout>,
     /// The project's default target, unexpanded (it may hold `${VAR}`).
     pub database_url: Option<String>,
     /// Schema of ferry's own tables (default `ferry`).
@@ -199,6 +201,7 @@ pub struct Timeouts {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     dir: Option<PathBuf>,
+    layout: Option<crate::source::Layout>,
     database_url: Option<String>,
     tracking_schema: Option<String>,
     managed_schemas: Option<Vec<String>>,
@@ -302,6 +305,7 @@ impl Config {
             file,
             dotenv_file: None,
             dir: raw.dir.unwrap_or_else(|| PathBuf::from("migrations")),
+            layout: raw.layout,
             database_url: raw.database_url,
             tracking_schema: raw.tracking_schema.unwrap_or_else(|| "ferry".into()),
             managed_schemas: raw
@@ -667,6 +671,20 @@ backup = false
             .to_string();
         assert!(err.starts_with("/proj/ferry.toml:3:1: "), "{err}");
         assert!(err.contains("protect"), "{err}");
+    }
+
+    #[test]
+    fn layout_key() {
+        use crate::source::Layout;
+        assert_eq!(parse("").unwrap().layout, None);
+        let c = parse("layout = \"golang-migrate\"\n").unwrap();
+        assert_eq!(c.layout, Some(Layout::GolangMigrate));
+        let err = parse("dir = \"m\"\nlayout = \"liquibase\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/proj/ferry.toml:2:"), "{err}");
+        assert!(err.contains("unknown layout `liquibase`"), "{err}");
+        assert!(err.contains("flyway"), "{err}");
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum Error {
     Source(#[from] crate::source::SourceError),
     #[error(transparent)]
     Tracking(#[from] crate::history::TrackingError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// Checks that refuse the command before anything runs; every problem is listed.
     #[error("{}", refused_summary(.0))]
     Refused(Vec<Problem>),

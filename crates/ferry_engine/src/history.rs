@@ -515,6 +515,29 @@ impl Tracking {
         Ok(())
     }
 
+    /// Deletes the rows of every repeatable migration (keys `R:name`), each with a `forget`
+    /// history entry saying `detail`: after `down --all`, the next `up` applies them again.
+    /// Returns how many there were.
+    pub fn forget_repeatables(
+        &self,
+        client: &mut impl GenericClient,
+        detail: &str,
+    ) -> Result<u64, postgres::Error> {
+        let s = &self.quoted;
+        let ferry_version = env!("CARGO_PKG_VERSION");
+        client.execute(
+            &format!(
+                "with d as (
+                     delete from {s}.migrations where version like 'R:%'
+                     returning version, version_text, name, checksum
+                 )
+                 insert into {s}.history (action, version, version_text, name, checksum, os_user, host, ferry_version, detail)
+                 select 'forget', version, version_text, name, checksum, $1, $2, $3, $4 from d order by version"
+            ),
+            &[&self.actor.os_user, &self.actor.host, &ferry_version, &detail],
+        )
+    }
+
     /// Appends a history entry only (a failed transactional migration leaves no row).
     pub fn append(
         &self,

@@ -12,11 +12,13 @@
 //! - [`log`]: the per-run log file.
 //! - [`redact`]: keeping secrets out of every output.
 //! - [`session`]: opening the target for a command; [`ops`]: one function per command.
+//! - [`backup`]: pg_dump before `up --backup`, and `ferry restore`.
 
 // Errors carry the server's full diagnostics (message, detail, hint, context, position) so
 // they can be rendered at the edge; they are rare and on cold paths, so their size is fine.
 #![allow(clippy::result_large_err)]
 
+pub mod backup;
 pub mod config;
 pub mod connect;
 pub mod env;

@@ -62,6 +62,11 @@ pub enum Event {
         name: String,
         message: String,
     },
+    /// A backup was written before migrating (`up --backup`).
+    Backup {
+        path: PathBuf,
+        bytes: u64,
+    },
 }
 
 /// Up or down.

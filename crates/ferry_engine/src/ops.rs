@@ -46,7 +46,10 @@ impl Context {
     }
 
     fn migrations(&self) -> Result<MigrationSet, Error> {
-        Ok(source::discover(&self.migrations_dir())?)
+        Ok(source::discover_as(
+            &self.migrations_dir(),
+            self.config.layout,
+        )?)
     }
 
     fn open(&self, command: &str) -> Result<Session, Error> {
@@ -114,6 +117,8 @@ impl Context {
 pub struct StatusReport {
     pub schema_version: u32,
     pub target: String,
+    /// The layout the migrations folder was read as (`native`, `flyway`, …).
+    pub layout: source::Layout,
     pub migrations: Vec<MigrationStatus>,
     pub summary: StatusSummary,
 }
@@ -158,11 +163,12 @@ pub fn status(ctx: &Context) -> Result<StatusReport, Error> {
             }
             State::Failed => summary.failed += 1,
         }
-        if matches!(m.state, State::Applied | State::Changed | State::Missing) {
+        if matches!(m.state, State::Applied | State::Changed | State::Missing) && !m.repeatable {
             summary.current = Some(m.version.clone());
         }
     }
     Ok(StatusReport {
+        layout: set.layout,
         schema_version: SCHEMA_VERSION,
         target: session.description.clone(),
         migrations,
@@ -198,6 +204,9 @@ pub struct RunReport {
     /// Schemas `reset` dropped because a down script was missing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dropped_schemas: Vec<String>,
+    /// The backup `up --backup` wrote before applying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<PathBuf>,
     pub log_file: Option<PathBuf>,
 }
 
@@ -212,6 +221,7 @@ impl RunReport {
             ran: Vec::new(),
             failure: None,
             dropped_schemas: Vec::new(),
+            backup: None,
             log_file: ctx.reporter.log.path(),
         }
     }
@@ -285,6 +295,10 @@ fn plan_item(
 pub struct UpArgs {
     pub options: UpOptions,
     pub dry_run: bool,
+    /// `--backup` (`Some(true)`), `--no-backup` (`Some(false)`), else the environment's `backup`.
+    pub backup: Option<bool>,
+    /// Where backups go (default `.ferry/backups` in the project root).
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// `ferry up`.
@@ -302,6 +316,16 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
             .collect();
         return Ok(report);
     }
+    // A backup that cannot be made stops the run before anything runs, even the tracking tables.
+    let backup = match backup_params(ctx, args)? {
+        Some(conn) => {
+            let major = crate::backup::server_major(&mut session.client)
+                .map_err(Error::db("reading the server version"))?;
+            let pg_dump = crate::backup::find_client(crate::backup::Tool::Dump, major)?;
+            Some((conn, pg_dump, major))
+        }
+        None => None,
+    };
     ctx.locked(&mut session, |session, settings| {
         session.tracking.ensure(&mut session.client)?;
         // Read again under the lock: a runner that waited must not apply what the holder just did.
@@ -314,6 +338,25 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
             .collect();
         if planned.is_empty() {
             return Ok(());
+        }
+        if let Some((conn, pg_dump, major)) = &backup {
+            let (dir, ours) = match &args.backup_dir {
+                Some(dir) => (ctx.config.root.join(dir), false),
+                None => (ctx.config.root.join(crate::backup::DEFAULT_DIR), true),
+            };
+            crate::backup::prepare_dir(&dir, ours)?;
+            ctx.reporter.log.line(&format!(
+                "backup: pg_dump {} from {} (the server is PostgreSQL {major}) into {}",
+                pg_dump.version,
+                pg_dump.bin_dir.display(),
+                dir.display()
+            ));
+            let made = crate::backup::create_backup(pg_dump, conn, &dir)?;
+            ctx.reporter.emit(crate::log::Event::Backup {
+                path: made.path.clone(),
+                bytes: made.bytes,
+            });
+            report.backup = Some(made.path);
         }
         let mut runner = ctx.runner(session, settings);
         let outcome = if args.options.single_transaction {
@@ -380,14 +423,42 @@ fn revert_command(
             .iter()
             .map(|p| plan_item(&set, p.index, Direction::Down, None, false, &schema))
             .collect();
-        if planned.is_empty() {
-            return Ok(());
+        if !planned.is_empty() {
+            let mut runner = ctx.runner(session, settings);
+            report.absorb(runner.revert(&set, &planned));
         }
-        let mut runner = ctx.runner(session, settings);
-        report.absorb(runner.revert(&set, &planned));
+        if matches!(target, DownTarget::All) && report.ran.len() == planned.len() {
+            forget_repeatables(ctx, session, &rows)?;
+        }
         Ok(())
     })?;
     Ok(report)
+}
+
+/// After everything was rolled back (`down --all`, `reset`): repeatable migrations are never
+/// reverted, so their rows are forgotten and the next `up` applies them again after the
+/// versioned ones, leaving the same schema as the first `up`.
+fn forget_repeatables(
+    ctx: &Context,
+    session: &mut Session,
+    rows: &[crate::history::AppliedRow],
+) -> Result<(), Error> {
+    if !rows.iter().any(|r| r.version.starts_with("R:")) {
+        return Ok(());
+    }
+    let forgotten = session
+        .tracking
+        .forget_repeatables(
+            &mut session.client,
+            "everything was rolled back: the next up applies this repeatable migration again",
+        )
+        .map_err(Error::db("forgetting the repeatable migrations"))?;
+    if forgotten > 0 {
+        ctx.reporter.log.line(&format!(
+            "forgot {forgotten} repeatable migrations: the next up applies them again"
+        ));
+    }
+    Ok(())
 }
 
 /// `ferry redo`: the newest applied migration down, then up again, under one lock.
@@ -785,11 +856,16 @@ pub fn reset(ctx: &Context, yes: bool, dry_run: bool) -> Result<RunReport, Error
                     .iter()
                     .map(|p| plan_item(&set, p.index, Direction::Down, None, dry_run, &schema))
                     .collect();
-                if dry_run || planned.is_empty() {
+                if dry_run {
                     return Ok(());
                 }
-                let mut runner = ctx.runner(session, settings);
-                report.absorb(runner.revert(&set, &planned));
+                if !planned.is_empty() {
+                    let mut runner = ctx.runner(session, settings);
+                    report.absorb(runner.revert(&set, &planned));
+                }
+                if report.ran.len() == planned.len() {
+                    forget_repeatables(ctx, session, &rows)?;
+                }
             }
             Err(_) => {
                 let mut schemas = ctx.config.managed_schemas.clone();
@@ -917,7 +993,7 @@ pub fn new_migration(ctx: &Context, name: &str) -> Result<NewReport, Error> {
         path: dir.clone(),
         source,
     })?;
-    let set = source::discover(&dir)?;
+    let set = source::discover_as(&dir, ctx.config.layout)?;
     if name.trim().is_empty() || !name.chars().any(char::is_alphanumeric) {
         return Err(Error::Usage(format!(
             "migration name {name:?} has no letters or digits; use a name such as add_users_email"
@@ -1094,5 +1170,134 @@ fn database_command(ctx: &Context, create: bool) -> Result<DatabaseReport, Error
         schema_version: SCHEMA_VERSION,
         database,
         outcome: outcome.to_owned(),
+    })
+}
+
+/// The connection for `up`'s backup, when one is asked for (`--backup`, or `backup = true` in
+/// the environment, unless `--no-backup`).
+fn backup_params(ctx: &Context, args: &UpArgs) -> Result<Option<crate::backup::ConnParams>, Error> {
+    if args.backup == Some(false) {
+        return Ok(None);
+    }
+    if args.backup.is_none() && ctx.target.ephemeral {
+        return Ok(None);
+    }
+    let (conn, env_backup) = crate::backup::target_params(&ctx.config, &ctx.target, "back up")?;
+    Ok(args.backup.or(env_backup).unwrap_or(false).then_some(conn))
+}
+
+/// Options of `ferry restore`.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreArgs {
+    /// The archive `up --backup` wrote (any `pg_dump --format=custom` archive).
+    pub file: PathBuf,
+    /// Confirmed on the command line (`--yes`).
+    pub yes: bool,
+}
+
+/// `ferry restore`.
+#[derive(Debug, Serialize)]
+pub struct RestoreReport {
+    pub schema_version: u32,
+    pub target: String,
+    pub file: PathBuf,
+    pub bytes: u64,
+    /// What the archive's header says: database, when, server version.
+    pub archive: crate::backup::ArchiveInfo,
+    /// The pg_restore that was used, such as `16.4`.
+    pub pg_restore_version: String,
+    pub duration_ms: f64,
+    pub log_file: Option<PathBuf>,
+}
+
+/// `ferry restore FILE`: replaces the target's schema and data with a backup, in one
+/// transaction, under the migration lock (see [`crate::backup`] for how). Refused on a
+/// protected environment. Without `yes`, `confirm` is asked the question (the CLI asks on a
+/// terminal); without either, it refuses with [`Error::NeedsConfirmation`].
+pub fn restore(
+    ctx: &Context,
+    args: &RestoreArgs,
+    confirm: Option<&dyn Fn(&str) -> bool>,
+) -> Result<RestoreReport, Error> {
+    use crate::backup::{self, BackupError, Tool};
+    let file = std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone());
+    let bytes = std::fs::metadata(&file)
+        .map_err(|source| Error::Io {
+            path: file.clone(),
+            source,
+        })?
+        .len();
+    let mut session = ctx.open("restore")?;
+    let (conn, _) = backup::target_params(&ctx.config, &ctx.target, "restore into")?;
+    ctx.refuse_if_protected(&session, "restore")?;
+    let major = backup::server_major(&mut session.client)
+        .map_err(Error::db("reading the server version"))?;
+    let pg_restore = backup::find_client(Tool::Restore, major)?;
+    let archive = backup::inspect(&pg_restore, &file)?;
+    if !args.yes {
+        let question = format!(
+            "restore {} into {}? this replaces the database's current schema and data",
+            file.display(),
+            session.description
+        );
+        match confirm {
+            None => {
+                return Err(Error::NeedsConfirmation {
+                    what: format!(
+                        "`ferry restore` replaces the schema and data of {} with {}",
+                        session.description,
+                        file.display()
+                    ),
+                });
+            }
+            Some(ask) if !ask(&question) => return Err(BackupError::Declined.into()),
+            Some(_) => {}
+        }
+    }
+    let started = std::time::Instant::now();
+    ctx.locked(&mut session, |session, _| {
+        ctx.reporter.log.line(&format!(
+            "restore: {} | {} (PostgreSQL {} for a server of {major})",
+            backup::describe(&backup::restore_script_command(&pg_restore, &file)),
+            backup::describe(&backup::psql_command(&pg_restore, &conn)),
+            pg_restore.version
+        ));
+        backup::restore(&pg_restore, &conn, &file)?;
+        ctx.reporter.log.line("restore: committed");
+        // The history came back as it was at the backup; say there what happened since.
+        if session
+            .tracking
+            .exists(&mut session.client)
+            .unwrap_or(false)
+        {
+            let detail = format!(
+                "restored {} (taken {})",
+                file.display(),
+                archive.created.as_deref().unwrap_or("at an unknown time")
+            );
+            let entry = HistoryEntry {
+                action: "restore",
+                detail: Some(&detail),
+                duration: Some(started.elapsed()),
+                ..HistoryEntry::default()
+            };
+            if let Err(e) = session.tracking.append(&mut session.client, &entry) {
+                ctx.reporter.log.line(&format!(
+                    "restore: could not record it in the history: {}",
+                    crate::error::db_message(&e)
+                ));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(RestoreReport {
+        schema_version: SCHEMA_VERSION,
+        target: session.description.clone(),
+        file,
+        bytes,
+        archive,
+        pg_restore_version: pg_restore.version.clone(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        log_file: ctx.reporter.log.path(),
     })
 }

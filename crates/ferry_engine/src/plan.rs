@@ -66,17 +66,34 @@ pub struct MigrationStatus {
     /// Two files share this version.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub duplicate: bool,
+    /// A repeatable migration (Flyway's `R__name.sql`): `pending` when new or changed since it
+    /// was applied, never `changed`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub repeatable: bool,
     #[serde(skip)]
     pub(crate) key: VersionKey,
 }
 
-/// A version for ordering rows whose file may be gone.
+/// A version for ordering rows whose file may be gone: numbered versions by their parts, then
+/// repeatable migrations (key `R:name`) by name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct VersionKey(Vec<u64>);
+pub(crate) struct VersionKey {
+    repeatable: Option<String>,
+    parts: Vec<u64>,
+}
 
 impl VersionKey {
     fn from_key(key: &str) -> VersionKey {
-        VersionKey(key.split('.').map(|p| p.parse().unwrap_or(0)).collect())
+        match repeatable_name(key) {
+            Some(name) => VersionKey {
+                repeatable: Some(name.to_owned()),
+                parts: Vec::new(),
+            },
+            None => VersionKey {
+                repeatable: None,
+                parts: key.split('.').map(|p| p.parse().unwrap_or(0)).collect(),
+            },
+        }
     }
 
     fn of(version: &Version) -> VersionKey {
@@ -84,7 +101,20 @@ impl VersionKey {
     }
 }
 
+/// The name of the repeatable migration a tracking key (`R:name`) stands for.
+fn repeatable_name(key: &str) -> Option<&str> {
+    key.strip_prefix("R:")
+}
+
+/// Whether a tracking row is a repeatable migration's.
+fn is_repeatable_row(row: &AppliedRow) -> bool {
+    repeatable_name(&row.version).is_some()
+}
+
 /// Whether the file of an applied migration still matches what was applied.
+///
+/// A repeatable migration is applied again whenever its file changed at all, as Flyway does:
+/// use [`needs_reapply`] for those.
 pub fn compare(migration: &Migration, row: &AppliedRow) -> Option<Change> {
     if migration.up.bytes_checksum() == row.checksum_bytes {
         return None;
@@ -96,7 +126,14 @@ pub fn compare(migration: &Migration, row: &AppliedRow) -> Option<Change> {
     }
 }
 
-/// Joins files and tracking rows into one list, ordered by version.
+/// Whether a repeatable migration applied as `row` is to be applied again: its file changed
+/// since (any byte: repeatable scripts are written to be re-run, so re-running costs nothing).
+pub fn needs_reapply(migration: &Migration, row: &AppliedRow) -> bool {
+    migration.up.bytes_checksum() != row.checksum_bytes
+}
+
+/// Joins files and tracking rows into one list, ordered by version (repeatable migrations
+/// last, by name).
 pub fn status(set: &MigrationSet, rows: &[AppliedRow]) -> Vec<MigrationStatus> {
     let by_key: HashMap<&str, &AppliedRow> = rows.iter().map(|r| (r.version.as_str(), r)).collect();
     let duplicate_keys: Vec<String> = set.duplicates.iter().map(|(v, _)| v.key()).collect();
@@ -112,6 +149,8 @@ pub fn status(set: &MigrationSet, rows: &[AppliedRow]) -> Vec<MigrationStatus> {
         let (state, change) = match row {
             None => (State::Pending, None),
             Some(r) if r.state != RowState::Applied => (State::Failed, None),
+            Some(r) if m.is_repeatable() && needs_reapply(m, r) => (State::Pending, None),
+            Some(_) if m.is_repeatable() => (State::Applied, None),
             Some(r) => match compare(m, r) {
                 None => (State::Applied, None),
                 Some(change) => (State::Changed, Some(change)),
@@ -133,6 +172,7 @@ pub fn status(set: &MigrationSet, rows: &[AppliedRow]) -> Vec<MigrationStatus> {
             statements_done: row.and_then(|r| r.statements_done),
             statements_total: row.and_then(|r| r.statements_total),
             duplicate,
+            repeatable: m.is_repeatable(),
             key: VersionKey::of(&m.version),
         });
     }
@@ -162,6 +202,7 @@ pub fn status(set: &MigrationSet, rows: &[AppliedRow]) -> Vec<MigrationStatus> {
             statements_done: r.statements_done,
             statements_total: r.statements_total,
             duplicate: false,
+            repeatable: is_repeatable_row(r),
             key: VersionKey::from_key(&r.version),
         });
     }
@@ -208,7 +249,8 @@ pub enum Problem {
     },
     NoDownScript {
         version: String,
-        path: PathBuf,
+        /// Where the down script would be, in the folder's layout.
+        expected: String,
     },
     NoTransactionInSingleTransaction {
         path: PathBuf,
@@ -281,9 +323,8 @@ impl Problem {
             Problem::MissingFile { version, name } => format!(
                 "migration {version} ({name}) is applied but its file is missing: restore it, run with --ignore-missing, or record its removal with `ferry repair --forget {version}`"
             ),
-            Problem::NoDownScript { version, path } => format!(
-                "migration {version} has no down script ({} is missing), so it cannot be rolled back",
-                down_path(path).display()
+            Problem::NoDownScript { version, expected } => format!(
+                "migration {version} has no down script ({expected} is missing), so it cannot be rolled back"
             ),
             Problem::NoTransactionInSingleTransaction { path } => format!(
                 "{} says -- ferry:no-transaction, so the batch cannot run as one transaction: drop --single-transaction",
@@ -336,12 +377,6 @@ impl Problem {
     }
 }
 
-fn down_path(up: &std::path::Path) -> PathBuf {
-    let name = up.file_name().unwrap_or_default().to_string_lossy();
-    let stem = name.strip_suffix(".sql").unwrap_or(&name);
-    up.with_file_name(format!("{stem}.down.sql"))
-}
-
 /// Options of `up`.
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
@@ -373,7 +408,9 @@ pub fn plan_up(
             paths: paths.clone(),
         });
     }
-    if let Some(to) = &opts.to
+    // `--to` in any spelling of a version on disk.
+    let to = opts.to.as_ref().map(|to| set.resolve(to));
+    if let Some(to) = &to
         && set.find(to).is_none()
         && !rows.iter().any(|r| r.version == to.key())
     {
@@ -387,11 +424,13 @@ pub fn plan_up(
 
     let newest_applied = rows
         .iter()
-        .filter(|r| r.state == RowState::Applied)
+        .filter(|r| r.state == RowState::Applied && !is_repeatable_row(r))
         .max_by_key(|r| VersionKey::from_key(&r.version));
 
     for r in rows {
-        if on_disk.contains(&r.version) {
+        // A repeatable migration whose file is gone is not run again; nothing depends on it
+        // (`status` shows it as missing, `down --all` forgets it).
+        if on_disk.contains(&r.version) || (is_repeatable_row(r) && r.state == RowState::Applied) {
             continue;
         }
         if r.state != RowState::Applied {
@@ -410,6 +449,25 @@ pub fn plan_up(
     let mut planned = Vec::new();
     for (index, m) in set.migrations.iter().enumerate() {
         let key = m.version.key();
+        if m.is_repeatable() {
+            // After the versioned ones (the sort below), whenever new or changed, also with
+            // `--to` (as Flyway does); a failed no-transaction one resumes where it stopped
+            // unless its file changed, then it runs again from the start.
+            let resume_from = match by_key.get(key.as_str()) {
+                Some(row) if row.state == RowState::Applied => {
+                    if !needs_reapply(m, row) {
+                        continue;
+                    }
+                    None
+                }
+                Some(row) if m.up.checksum() == row.checksum => {
+                    Some(row.statements_done.unwrap_or(0).max(0) as usize)
+                }
+                _ => None,
+            };
+            planned.push(PlannedApply { index, resume_from });
+            continue;
+        }
         match by_key.get(key.as_str()) {
             Some(row) if row.state == RowState::Applied => {
                 if compare(m, row) == Some(Change::Substantive) {
@@ -434,7 +492,7 @@ pub fn plan_up(
                 }
             }
             None => {
-                if opts.to.as_ref().is_some_and(|to| &m.version > to) {
+                if to.as_ref().is_some_and(|to| &m.version > to) {
                     continue;
                 }
                 if let Some(newest) = newest_applied {
@@ -586,12 +644,14 @@ pub fn plan_down(
     target: &DownTarget,
 ) -> Result<Vec<PlannedRevert>, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut applied: Vec<&AppliedRow> = rows.iter().collect();
+    // Repeatable migrations are never reverted (`down --all` forgets them instead).
+    let mut applied: Vec<&AppliedRow> = rows.iter().filter(|r| !is_repeatable_row(r)).collect();
     applied.sort_by_key(|r| std::cmp::Reverse(VersionKey::from_key(&r.version)));
     let chosen: Vec<&AppliedRow> = match target {
         DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
         DownTarget::All => applied,
         DownTarget::To(v) => {
+            let v = &set.resolve(v);
             if set.find(v).is_none() && !rows.iter().any(|r| r.version == v.key()) {
                 return Err(vec![Problem::UnknownTarget {
                     version: v.to_string(),
@@ -625,7 +685,7 @@ pub fn plan_down(
             Some((index, m)) => match &m.down {
                 None => problems.push(Problem::NoDownScript {
                     version: m.version.to_string(),
-                    path: m.up.path.clone(),
+                    expected: set.expected_down(m),
                 }),
                 Some(down) => {
                     check_one(down, !down.directives.no_transaction, &mut problems);
@@ -638,5 +698,122 @@ pub fn plan_down(
         Ok(planned)
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flyway_set(dir: &std::path::Path, view: &str) -> MigrationSet {
+        for (name, text) in [
+            ("V1__a.sql", "create table a (id int);"),
+            ("U1__a.sql", "drop table a;"),
+            ("V2__b.sql", "create table b (id int);"),
+            ("R__views.sql", view),
+        ] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        crate::source::discover(dir).unwrap()
+    }
+
+    fn row(m: &Migration) -> AppliedRow {
+        AppliedRow {
+            version: m.version.key(),
+            version_text: m.version.to_string(),
+            name: m.name.clone(),
+            script: m.up.file_name(),
+            checksum: m.up.checksum().to_owned(),
+            checksum_bytes: m.up.bytes_checksum().to_owned(),
+            state: RowState::Applied,
+            transactional: true,
+            statements_done: None,
+            statements_total: None,
+            error: None,
+            applied_at: "2025-01-01T00:00:00.000Z".to_owned(),
+            applied_by: "me".to_owned(),
+            host: None,
+            duration_ms: None,
+            baselined: false,
+        }
+    }
+
+    fn planned_versions(set: &MigrationSet, rows: &[AppliedRow]) -> Vec<String> {
+        plan_up(set, rows, &UpOptions::default())
+            .unwrap()
+            .iter()
+            .map(|p| set.migrations[p.index].version.key())
+            .collect()
+    }
+
+    #[test]
+    fn repeatables_run_after_the_versioned_ones_when_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = flyway_set(dir.path(), "create or replace view v as select 1;");
+        assert_eq!(planned_versions(&set, &[]), ["1", "2", "R:views"]);
+
+        // Applied and unchanged: nothing to do; status says applied.
+        let rows: Vec<AppliedRow> = set.migrations.iter().map(row).collect();
+        assert!(planned_versions(&set, &rows).is_empty());
+        let s = status(&set, &rows);
+        assert_eq!(s.last().unwrap().state, State::Applied);
+        assert!(s.last().unwrap().repeatable);
+
+        // Edited (even cosmetically): pending, never `changed`, and planned after a new V.
+        let old_views = rows.last().unwrap().clone();
+        let edited = flyway_set(dir.path(), "-- v2\ncreate or replace view v as select 1;");
+        let rows = vec![row(&edited.migrations[0]), old_views.clone()];
+        assert_eq!(planned_versions(&edited, &rows), ["2", "R:views"]);
+        let s = status(&edited, &rows);
+        assert_eq!(
+            s.iter().map(|m| m.state).collect::<Vec<_>>(),
+            [State::Applied, State::Pending, State::Pending]
+        );
+
+        // `--to` stops the versioned ones, not the repeatable (as Flyway).
+        let to = UpOptions {
+            to: Some(Version::parse("1").unwrap()),
+            ..UpOptions::default()
+        };
+        let planned = plan_up(&edited, &[], &to).unwrap();
+        assert_eq!(planned.len(), 2);
+
+        // Down never reverts a repeatable; the newest versioned one goes first.
+        let rows = vec![
+            row(&edited.migrations[0]),
+            row(&edited.migrations[1]),
+            old_views,
+        ];
+        let down = plan_down(&edited, &rows, &DownTarget::Steps(1));
+        let Err(problems) = down else {
+            panic!("V2 has no undo")
+        };
+        assert!(
+            problems[0].message().contains("U2__b.sql is missing"),
+            "{}",
+            problems[0].message()
+        );
+        let down = plan_down(&edited, &rows[..1], &DownTarget::All).unwrap();
+        assert_eq!(down.len(), 1);
+    }
+
+    #[test]
+    fn version_keys_order_repeatables_last() {
+        let keys = ["R:b", "10", "R:a", "9", "1.10", "1.9"];
+        let mut sorted: Vec<VersionKey> = keys.iter().map(|k| VersionKey::from_key(k)).collect();
+        sorted.sort();
+        let back: Vec<String> = sorted
+            .iter()
+            .map(|k| match &k.repeatable {
+                Some(name) => format!("R:{name}"),
+                None => k
+                    .parts
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join("."),
+            })
+            .collect();
+        assert_eq!(back, ["1.9", "1.10", "9", "10", "R:a", "R:b"]);
     }
 }

@@ -9,6 +9,7 @@ mod new;
 mod redo;
 mod repair;
 mod reset;
+mod restore;
 mod status;
 mod up;
 mod verify;
@@ -70,6 +71,9 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
         Command::Db(args) => {
             with_context(&cli.global, out, "db", false, |ctx| db::run(ctx, args, out))
         }
+        Command::Restore(args) => with_context(&cli.global, out, "restore", true, |ctx| {
+            restore::run(ctx, args, out)
+        }),
     };
     let status = match result {
         Ok(status) => status,
@@ -234,6 +238,7 @@ fn error_kind(err: &Error) -> &'static str {
         Error::Db { .. } => "database",
         Error::Io { .. } => "io",
         Error::Usage(_) => "usage",
+        Error::Backup(_) => "backup",
         _ => "other",
     }
 }

@@ -51,6 +51,10 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: Output) -> Result<ExitStatus, 
                 );
             } else if m.duplicate {
                 note = "two files share this version".to_owned();
+            } else if m.repeatable && m.state == State::Pending && m.applied_at.is_some() {
+                note = "repeatable, changed: the next up applies it again".to_owned();
+            } else if m.repeatable {
+                note = "repeatable".to_owned();
             }
             vec![
                 m.version.clone(),
@@ -78,6 +82,9 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: Output) -> Result<ExitStatus, 
     }
     if let Some(current) = &s.current {
         summary.push_str(&format!("; current version {current}"));
+    }
+    if report.layout != ferry_engine::source::Layout::Native {
+        summary.push_str(&format!(" ({} layout)", report.layout));
     }
     out.result(&summary);
     Ok(status)

@@ -20,6 +20,15 @@ pub fn run(ctx: &Context, args: &UpArgs, out: Output) -> Result<ExitStatus, Erro
                 single_transaction: args.single_transaction,
             },
             dry_run: args.dry_run.dry_run,
+            backup: match (args.backup, args.no_backup) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            backup_dir: args
+                .backup_dir
+                .as_deref()
+                .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_owned())),
         },
     )?;
     Ok(run::render(&out, &report))

@@ -87,5 +87,10 @@ fn print(out: &Output, event: &Event) {
             ));
         }
         Event::MigrationFailed { .. } => {}
+        Event::Backup { path, bytes } => out.message(&format!(
+            "backup written to {} ({})",
+            path.display(),
+            ferry_engine::backup::human_size(*bytes)
+        )),
     }
 }

@@ -1,8 +1,11 @@
 //! CLI tests: the real `ferry` binary against a real PostgreSQL (one server per test binary,
 //! a fresh database per test; see ferry_test_support). One integration test binary.
 
+mod backup;
 mod concurrency;
 mod errors;
+mod examples;
+mod layouts;
 mod lifecycle;
 mod local;
 mod no_transaction;

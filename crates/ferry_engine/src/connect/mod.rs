@@ -227,9 +227,12 @@ impl Target {
     fn via(&self) -> String {
         match &self.source {
             TargetSource::Local => String::new(),
-            TargetSource::DbVars | TargetSource::PgVars if !self.source_vars.is_empty() => {
-                format!(" in {}", self.source_vars.join("/"))
+            // The host and port may be defaults the variables did not set (only DB_PASSWORD,
+            // say): name the variables that choose them.
+            TargetSource::DbVars => {
+                " in DB_HOST/DB_PORT (unset ones default to [db_env_defaults] in ferry.toml, else localhost:5432)".to_owned()
             }
+            TargetSource::PgVars => " in PGHOST/PGPORT (unset ones default to localhost:5432)".to_owned(),
             source => format!(" in {source}"),
         }
     }

@@ -1,13 +1,19 @@
 //! Migration files on disk: finding them, their versions, directives and checksums.
 //!
 //! The native layout is a folder of `NNN_name.sql` (up), with optional `NNN_name.down.sql` and
-//! `NNN_name.verify.sql` beside it. Files are read whole and checked for UTF-8 here; splitting
-//! into statements and the token checksum are computed lazily (a no-op `status` over thousands
-//! of files only needs the byte checksum when nothing changed).
+//! `NNN_name.verify.sql` beside it; the folders of golang-migrate, sqlx, dbmate, Flyway and
+//! diesel are read as they are (see [`layout`]). Files are read whole and checked for UTF-8
+//! here; splitting into statements and the token checksum are computed lazily (a no-op
+//! `status` over thousands of files only needs the byte checksum when nothing changed).
 
+mod dbmate;
+mod diesel;
+mod flyway;
+pub mod layout;
+mod native;
+mod numbered;
 pub mod version;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -15,6 +21,7 @@ use ferry_sql::{Checksum, SplitError, Statement};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use layout::Layout;
 pub use version::{Version, VersionError};
 
 /// Why the migration folder cannot be read.
@@ -39,10 +46,8 @@ pub enum SourceError {
         line: usize,
         column: usize,
     },
-    #[error(
-        "{path}: not a migration file name; expected NNN_name.sql, NNN_name.down.sql or NNN_name.verify.sql"
-    )]
-    BadName { path: PathBuf },
+    #[error("{path}: not a migration file name; expected {expected}")]
+    BadName { path: PathBuf, expected: String },
     #[error("{path}: {source}")]
     BadVersion {
         path: PathBuf,
@@ -61,6 +66,53 @@ pub enum SourceError {
         line: usize,
         directive: String,
     },
+    /// A file that follows its layout's naming but not its format (a dbmate file without
+    /// `-- migrate:up`, a Flyway `.sql.conf` or diesel `metadata.toml` that cannot be read).
+    #[error("{}: {message}", display_at(.path, *.line))]
+    Malformed {
+        path: PathBuf,
+        /// 1-based line, 0 when the problem is the whole file.
+        line: usize,
+        message: String,
+    },
+    /// Files of more than one layout in one folder.
+    #[error("{}", mixed_message(.dir, .layouts))]
+    MixedLayouts {
+        dir: PathBuf,
+        /// Each layout found, with its files (relative to `dir`).
+        layouts: Vec<(String, Vec<PathBuf>)>,
+    },
+}
+
+fn display_at(path: &Path, line: usize) -> String {
+    if line == 0 {
+        path.display().to_string()
+    } else {
+        format!("{}:{line}", path.display())
+    }
+}
+
+fn mixed_message(dir: &Path, layouts: &[(String, Vec<PathBuf>)]) -> String {
+    const SHOWN: usize = 8;
+    let parts: Vec<String> = layouts
+        .iter()
+        .map(|(layout, files)| {
+            let mut names: Vec<String> = files
+                .iter()
+                .take(SHOWN)
+                .map(|f| f.display().to_string())
+                .collect();
+            if files.len() > SHOWN {
+                names.push(format!("and {} more", files.len() - SHOWN));
+            }
+            format!("{layout}: {}", names.join(", "))
+        })
+        .collect();
+    format!(
+        "migrations folder {} mixes layouts ({}); keep one layout per folder (move or rename the others), or choose one with `layout = \"…\"` in ferry.toml",
+        dir.display(),
+        parts.join("; ")
+    )
 }
 
 /// Settings a file gives itself in its leading comment block.
@@ -74,6 +126,9 @@ pub struct Directives {
 #[derive(Debug)]
 pub struct Script {
     pub path: PathBuf,
+    /// How the script is named in the tracking table and in messages: the file name, or for a
+    /// layout with a folder per migration (diesel) the path inside the migrations folder.
+    pub name: String,
     pub text: Arc<str>,
     pub directives: Directives,
     /// The file may switch the session's identity (`SET ROLE`, `SET SESSION AUTHORIZATION`,
@@ -85,34 +140,67 @@ pub struct Script {
     statements: OnceLock<Result<Vec<Statement>, SplitError>>,
 }
 
+/// Checks that `bytes` are UTF-8, naming the line and column of the first bad byte.
+pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, SourceError> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(err) => {
+            let byte = err.utf8_error().valid_up_to();
+            let bytes = err.as_bytes();
+            let before = String::from_utf8_lossy(&bytes[..byte]);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(SourceError::NotUtf8 {
+                path: path.to_owned(),
+                byte,
+                line,
+                column,
+            })
+        }
+    }
+}
+
+/// Reads a whole file.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
+    std::fs::read(path).map_err(|source| SourceError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Whether a file's name starts with a digit (other tools skip the files that do not).
+pub(crate) fn starts_with_digit(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n.to_string_lossy()
+            .starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 impl Script {
     /// Reads a script, checking it is UTF-8 and reading its directives.
     pub fn read(path: &Path) -> Result<Script, SourceError> {
-        let bytes = std::fs::read(path).map_err(|source| SourceError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_bytes(path, bytes)
+        Self::from_bytes(path, read_bytes(path)?)
     }
 
     /// Builds a script from bytes read elsewhere.
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Script, SourceError> {
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(err) => {
-                let byte = err.utf8_error().valid_up_to();
-                let bytes = err.as_bytes();
-                let before = String::from_utf8_lossy(&bytes[..byte]);
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                return Err(SourceError::NotUtf8 {
-                    path: path.to_owned(),
-                    byte,
-                    line,
-                    column,
-                });
-            }
-        };
+        let text = decode(path, bytes)?;
+        Self::from_text(path, file_name_of(path), text)
+    }
+
+    /// Builds a script from text already checked to be UTF-8, named `name` in the tracking
+    /// table. The text's byte offsets must be the file's, so that positions are the file's.
+    pub(crate) fn from_text(
+        path: &Path,
+        name: String,
+        text: String,
+    ) -> Result<Script, SourceError> {
         let (directives, directive_lines) = read_directives(path, &text)?;
         register_secrets(&text);
         let lower = text.to_ascii_lowercase();
@@ -120,6 +208,7 @@ impl Script {
         let bytes_checksum = format!("b1:{}", hex(&Sha256::digest(text.as_bytes())));
         Ok(Script {
             path: path.to_owned(),
+            name,
             text: text.into(),
             directives,
             may_change_identity,
@@ -128,6 +217,62 @@ impl Script {
             tokens_checksum: OnceLock::new(),
             statements: OnceLock::new(),
         })
+    }
+
+    /// Runs the script outside a transaction because its layout's own option says so (sqlx
+    /// `-- no-transaction`, dbmate `transaction:false`, Flyway `executeInTransaction=false`,
+    /// diesel `run_in_transaction = false`). The checksum counts it as `-- ferry:no-transaction`,
+    /// so the same SQL run the same way has the same checksum in every layout.
+    pub(crate) fn without_transaction(mut self) -> Script {
+        self.directives.no_transaction = true;
+        if !self.directive_lines.iter().any(|l| l == NO_TRANSACTION) {
+            self.directive_lines.push(NO_TRANSACTION.to_owned());
+            self.tokens_checksum = OnceLock::new();
+        }
+        self
+    }
+
+    /// For the layouts whose tools run such a file outside a transaction by themselves
+    /// (golang-migrate sends a file as one query; Flyway detects these statements): a file
+    /// that holds a statement PostgreSQL refuses inside a transaction (`CREATE INDEX
+    /// CONCURRENTLY`, `VACUUM`, …) and no BEGIN/COMMIT pair of its own runs without one.
+    pub(crate) fn without_transaction_when_required(self) -> Script {
+        if self.directives.no_transaction || !self.may_need_no_transaction() {
+            return self;
+        }
+        let required = match self.all_statements() {
+            Ok(all) => {
+                !outer_transaction(all)
+                    && all
+                        .iter()
+                        .any(|s| matches!(s.kind, ferry_sql::StatementKind::NoTransaction))
+            }
+            Err(_) => false,
+        };
+        if required {
+            self.without_transaction()
+        } else {
+            self
+        }
+    }
+
+    /// A cheap look for the words of the statements that cannot run in a transaction, so
+    /// that most files are not split when the folder is read.
+    fn may_need_no_transaction(&self) -> bool {
+        let lower = self.text.to_ascii_lowercase();
+        [
+            "concurrently",
+            "vacuum",
+            "database",
+            "tablespace",
+            "system",
+            "reindex",
+            "discard",
+            "cluster",
+            "subscription",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
     }
 
     /// sha256 of the raw bytes: equal means nothing at all changed.
@@ -191,12 +336,9 @@ impl Script {
         })
     }
 
-    /// The file name, for messages.
+    /// The script's name for the tracking table and messages (see [`Script::name`]).
     pub fn file_name(&self) -> String {
-        self.path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        self.name.clone()
     }
 }
 
@@ -213,6 +355,8 @@ fn register_secrets(text: &str) {
         crate::redact::register(&text[range]);
     }
 }
+
+const NO_TRANSACTION: &str = "ferry:no-transaction";
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -295,13 +439,22 @@ impl Migration {
     pub fn transactional(&self) -> bool {
         !self.up.directives.no_transaction
     }
+
+    /// Whether this is a repeatable migration (Flyway's `R__name.sql`): applied after the
+    /// versioned ones whenever its file changed, never reverted.
+    pub fn is_repeatable(&self) -> bool {
+        self.version.is_repeatable()
+    }
 }
 
-/// All migrations of a folder, sorted by version. Two files with one version are both kept
-/// here (`duplicates` lists them) so that `status` can show them and `up` can refuse.
+/// All migrations of a folder, sorted by version, repeatable migrations last (by name). Two
+/// files with one version are both kept here (`duplicates` lists them) so that `status` can
+/// show them and `up` can refuse.
 #[derive(Debug, Default)]
 pub struct MigrationSet {
     pub dir: PathBuf,
+    /// The layout the folder was read as.
+    pub layout: Layout,
     pub migrations: Vec<Migration>,
     pub duplicates: Vec<(Version, Vec<PathBuf>)>,
 }
@@ -312,141 +465,93 @@ impl MigrationSet {
         self.migrations.iter().find(|m| &m.version == version)
     }
 
-    /// The highest version on disk.
-    pub fn latest(&self) -> Option<&Migration> {
-        self.migrations.last()
-    }
-}
-
-/// What a file name in the native layout says.
-struct NameParts<'a> {
-    version: &'a str,
-    name: &'a str,
-    kind: ScriptKind,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ScriptKind {
-    Up,
-    Down,
-    Verify,
-}
-
-fn parse_name(file_name: &str) -> Option<NameParts<'_>> {
-    let stem = file_name.strip_suffix(".sql")?;
-    let (stem, kind) = if let Some(s) = stem.strip_suffix(".down") {
-        (s, ScriptKind::Down)
-    } else if let Some(s) = stem.strip_suffix(".verify") {
-        (s, ScriptKind::Verify)
-    } else {
-        (stem, ScriptKind::Up)
-    };
-    let (version, name) = match stem.split_once('_') {
-        Some((v, n)) => (v, n),
-        None => (stem, ""),
-    };
-    if version.is_empty() || !version.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    Some(NameParts {
-        version,
-        name,
-        kind,
-    })
-}
-
-/// Reads the native layout from `dir`. Files that do not end in `.sql` are ignored (a README
-/// may live there); a `.sql` file that does not follow the naming scheme is an error, because a
-/// migration that is silently skipped is worse than one that does not run.
-pub fn discover(dir: &Path) -> Result<MigrationSet, SourceError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SourceError::MissingDir {
-                path: dir.to_owned(),
-            });
+    /// The version of the migration that `version` names, in the folder's own spelling: an
+    /// equal version, or for diesel, whose versions are their digits (diesel removes the
+    /// dashes), the version with the same digits (`20190226002946` names
+    /// `2019-02-26-002946`). A version no migration has is returned as given.
+    pub fn resolve(&self, version: &Version) -> Version {
+        if let Some(m) = self.find(version) {
+            return m.version.clone();
         }
-        Err(source) => {
-            return Err(SourceError::Io {
-                path: dir.to_owned(),
-                source,
-            });
-        }
-    };
-    let mut paths = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| SourceError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let path = entry.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "sql") {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-
-    // Group by (version as written, name) so NNN_a.sql and NNN_a.down.sql pair up; `001_a.sql`
-    // beside `1_a.sql` are two migrations with one version, reported as duplicates below.
-    struct Parts {
-        version: Version,
-        name: String,
-        up: Option<PathBuf>,
-        down: Option<PathBuf>,
-        verify: Option<PathBuf>,
-    }
-    let mut groups: BTreeMap<(String, String), Parts> = BTreeMap::new();
-    for path in paths {
-        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-        let Some(parts) = parse_name(&file_name) else {
-            return Err(SourceError::BadName { path });
-        };
-        let version = Version::parse(parts.version).map_err(|source| SourceError::BadVersion {
-            path: path.clone(),
-            source,
-        })?;
-        let group = groups
-            .entry((parts.version.to_owned(), parts.name.to_owned()))
-            .or_insert_with(|| Parts {
-                version,
-                name: parts.name.to_owned(),
-                up: None,
-                down: None,
-                verify: None,
-            });
-        let slot = match parts.kind {
-            ScriptKind::Up => &mut group.up,
-            ScriptKind::Down => &mut group.down,
-            ScriptKind::Verify => &mut group.verify,
-        };
-        *slot = Some(path);
-    }
-
-    let mut migrations = Vec::new();
-    for parts in groups.into_values() {
-        let Some(up) = parts.up else {
-            let (path, kind) = match (parts.down, parts.verify) {
-                (Some(p), _) => (p, "down"),
-                (None, Some(p)) => (p, "verify"),
-                (None, None) => unreachable!("a group has at least one file"),
+        if self.layout == Layout::Diesel {
+            let digits = |v: &Version| -> String {
+                v.as_str().chars().filter(char::is_ascii_digit).collect()
             };
-            let expected = format!("{}_{}.sql", parts.version, parts.name);
-            return Err(SourceError::Orphan {
-                path,
-                kind,
-                expected,
-            });
-        };
-        migrations.push(Migration {
-            up: Script::read(&up)?,
-            down: parts.down.as_deref().map(Script::read).transpose()?,
-            verify: parts.verify.as_deref().map(Script::read).transpose()?,
-            version: parts.version,
-            name: parts.name,
-        });
+            let wanted = digits(version);
+            if let Some(m) = self
+                .migrations
+                .iter()
+                .find(|m| !m.is_repeatable() && digits(&m.version) == wanted)
+            {
+                return m.version.clone();
+            }
+        }
+        version.clone()
     }
-    migrations.sort_by(|a, b| a.version.cmp(&b.version).then(a.name.cmp(&b.name)));
 
+    /// The highest version on disk (repeatable migrations have none).
+    pub fn latest(&self) -> Option<&Migration> {
+        self.migrations.iter().rev().find(|m| !m.is_repeatable())
+    }
+
+    /// Where the down script of `m` would be, for the message that says it is missing.
+    pub fn expected_down(&self, m: &Migration) -> String {
+        let up = &m.up.path;
+        let file = file_name_of(up);
+        let sibling = |name: String| up.with_file_name(name).display().to_string();
+        match self.layout {
+            Layout::Native => {
+                let stem = file.strip_suffix(".sql").unwrap_or(&file);
+                sibling(format!("{stem}.down.sql"))
+            }
+            Layout::GolangMigrate | Layout::Sqlx => {
+                let stem = file.strip_suffix(".sql").unwrap_or(&file);
+                let stem = stem.strip_suffix(".up").unwrap_or(stem);
+                sibling(format!("{stem}.down.sql"))
+            }
+            Layout::Dbmate => format!("a `-- migrate:down` section in {}", up.display()),
+            Layout::Flyway => match file.strip_prefix('V') {
+                Some(rest) => sibling(format!("U{rest}")),
+                None => format!("an undo script for {}", up.display()),
+            },
+            Layout::Diesel => sibling("down.sql".to_owned()),
+        }
+    }
+}
+
+/// Reads the migrations folder `dir`, detecting its layout from its file names and contents
+/// (see [`layout`]). Files that are no part of any layout (a README) are ignored; a `.sql`
+/// file that does not follow the layout's naming is an error, because a migration that is
+/// silently skipped is worse than one that does not run.
+pub fn discover(dir: &Path) -> Result<MigrationSet, SourceError> {
+    discover_as(dir, None)
+}
+
+/// Reads `dir` as `layout` (ferry.toml's `layout`), or as the detected layout when `None`.
+pub fn discover_as(dir: &Path, layout: Option<Layout>) -> Result<MigrationSet, SourceError> {
+    let mut scan = layout::Scan::new(dir)?;
+    let layout = match layout {
+        Some(layout) => layout,
+        None => layout::detect(&mut scan)?,
+    };
+    let migrations = match layout {
+        Layout::Native => native::read(&mut scan)?,
+        Layout::GolangMigrate | Layout::Sqlx => numbered::read(&mut scan, layout)?,
+        Layout::Dbmate => dbmate::read(&mut scan)?,
+        Layout::Flyway => flyway::read(&mut scan)?,
+        Layout::Diesel => diesel::read(&mut scan)?,
+    };
+    Ok(finish(dir, layout, migrations))
+}
+
+/// Sorts the migrations and lists the versions that more than one has.
+fn finish(dir: &Path, layout: Layout, mut migrations: Vec<Migration>) -> MigrationSet {
+    migrations.sort_by(|a, b| {
+        a.version
+            .cmp(&b.version)
+            .then(a.name.cmp(&b.name))
+            .then(a.up.path.cmp(&b.up.path))
+    });
     let mut duplicates: Vec<(Version, Vec<PathBuf>)> = Vec::new();
     for pair in migrations.windows(2) {
         if pair[0].version == pair[1].version {
@@ -459,14 +564,16 @@ pub fn discover(dir: &Path) -> Result<MigrationSet, SourceError> {
             }
         }
     }
-    Ok(MigrationSet {
+    MigrationSet {
         dir: dir.to_owned(),
+        layout,
         migrations,
         duplicates,
-    })
+    }
 }
 
-/// The next migration's file names for `ferry new NAME`, following the folder's numbering:
+/// The next migration's file names for `ferry new NAME` (up, down), in the folder's layout
+/// (native, golang-migrate, sqlx, Flyway) and following its numbering:
 /// the same width of zero padding (`007` → `008`), a timestamp when the folder uses
 /// timestamps, `001` for an empty folder.
 pub fn next_file_names(set: &MigrationSet, name: &str, now_timestamp: &str) -> (String, String) {
@@ -486,6 +593,7 @@ pub fn next_file_names(set: &MigrationSet, name: &str, now_timestamp: &str) -> (
         .collect::<Vec<_>>()
         .join("_");
     let version = match set.latest() {
+        None if set.layout == Layout::Flyway => "1".to_owned(),
         None => "001".to_owned(),
         Some(last) => {
             let text = last.version.as_str();
@@ -497,15 +605,27 @@ pub fn next_file_names(set: &MigrationSet, name: &str, now_timestamp: &str) -> (
             } else {
                 let parts = last.version.parts();
                 let first = parts.first().copied().unwrap_or(0) + 1;
-                let width = text.split('.').next().map_or(3, str::len);
+                let width = text.split(['.', '_', '-']).next().map_or(3, str::len);
                 format!("{first:0width$}")
             }
         }
     };
-    (
-        format!("{version}_{slug}.sql"),
-        format!("{version}_{slug}.down.sql"),
-    )
+    match set.layout {
+        Layout::GolangMigrate | Layout::Sqlx => (
+            format!("{version}_{slug}.up.sql"),
+            format!("{version}_{slug}.down.sql"),
+        ),
+        Layout::Flyway => (
+            format!("V{version}__{slug}.sql"),
+            format!("U{version}__{slug}.sql"),
+        ),
+        // dbmate keeps both sections in one file and diesel a folder per migration: `new`
+        // writes ferry's own names, which such a folder then reports as a second layout.
+        Layout::Native | Layout::Dbmate | Layout::Diesel => (
+            format!("{version}_{slug}.sql"),
+            format!("{version}_{slug}.down.sql"),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -609,6 +729,252 @@ mod tests {
         assert_eq!(s.statements().unwrap().len(), 6);
     }
 
+    fn write_all(dir: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    fn versions(set: &MigrationSet) -> Vec<&str> {
+        set.migrations.iter().map(|m| m.version.as_str()).collect()
+    }
+
+    #[test]
+    fn golang_migrate_and_sqlx() {
+        let dir = tempfile::tempdir().unwrap();
+        write_all(
+            dir.path(),
+            &[
+                (
+                    "000002_index.up.sql",
+                    "create index concurrently i on t (a);",
+                ),
+                ("000002_index.down.sql", "drop index concurrently i;"),
+                (
+                    "000001_t.up.sql",
+                    "BEGIN;\ncreate table t (a int);\nCOMMIT;\n",
+                ),
+                ("000001_t.down.sql", "drop table t;"),
+                ("000001_t.verify.sql", "select 1;"),
+                // golang-migrate skips what it cannot parse; so does ferry, unless numbered.
+                ("schema.sql", "create table t (a int);"),
+                (
+                    "000010_x.up.sql",
+                    "begin; create index concurrently j on t (a); commit;",
+                ),
+            ],
+        );
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(set.layout, Layout::GolangMigrate);
+        assert_eq!(versions(&set), ["000001", "000002", "000010"]);
+        let [t, index, x] = &set.migrations[..] else {
+            panic!()
+        };
+        assert_eq!(t.name, "t");
+        assert!(t.transactional() && t.verify.is_some());
+        assert_eq!(t.up.statements().unwrap().len(), 1);
+        // Alone, a statement that cannot run in a transaction runs without one, as
+        // golang-migrate sends it; inside the file's own BEGIN/COMMIT it stays (and fails).
+        assert!(!index.transactional());
+        assert!(index.down.as_ref().unwrap().directives.no_transaction);
+        assert!(x.transactional());
+        assert!(set.expected_down(t).ends_with("000001_t.down.sql"));
+
+        // As golang-migrate does, an up and a down pair by version, whatever their names.
+        write_all(
+            dir.path(),
+            &[
+                ("000003_b.up.sql", "select 1;"),
+                ("000003_c.down.sql", "select 1;"),
+            ],
+        );
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(set.migrations[2].name, "b");
+        assert!(set.migrations[2].down.is_some());
+        write_all(dir.path(), &[("000003_d.up.sql", "select 1;")]);
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("two up scripts"), "{err}");
+        std::fs::remove_file(dir.path().join("000003_d.up.sql")).unwrap();
+
+        std::fs::remove_file(dir.path().join("000001_t.up.sql")).unwrap();
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("expected 000001_t.up.sql"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        write_all(
+            dir.path(),
+            &[
+                ("1_a.sql", "-- no-transaction\ncreate table a (id int);"),
+                ("2_b.sql", "create table b (id int);"),
+            ],
+        );
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(set.layout, Layout::Sqlx);
+        assert!(!set.migrations[0].transactional());
+        assert!(set.migrations[1].transactional());
+        assert!(set.migrations[1].down.is_none());
+        assert!(
+            set.expected_down(&set.migrations[1])
+                .ends_with("2_b.down.sql")
+        );
+        // The same SQL, run the same way, has the same checksum as ferry's own directive.
+        let native = Script::from_bytes(
+            Path::new("x.sql"),
+            b"-- ferry:no-transaction\ncreate table a (id int);".to_vec(),
+        )
+        .unwrap();
+        assert_eq!(set.migrations[0].up.checksum(), native.checksum());
+        // Forced golang-migrate has no single-file migrations.
+        let err = discover_as(dir.path(), Some(Layout::GolangMigrate))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected N_name.up.sql"), "{err}");
+    }
+
+    #[test]
+    fn dbmate_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "-- migrate:up\ncreate table a (id int);\n-- migrate:down\ndrop table a;\n";
+        write_all(
+            dir.path(),
+            &[
+                ("20240101000000_a.sql", text),
+                (
+                    "20240102000000_b.sql",
+                    "-- migrate:up transaction:false\ncreate index concurrently i on a (id);\n",
+                ),
+            ],
+        );
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(set.layout, Layout::Dbmate);
+        let a = &set.migrations[0];
+        assert_eq!(
+            (a.version.as_str(), a.name.as_str()),
+            ("20240101000000", "a")
+        );
+        let up = a.up.statements().unwrap();
+        assert_eq!(up.len(), 1);
+        assert_eq!(up[0].range.start, text.find("create").unwrap());
+        let down = a.down.as_ref().unwrap();
+        assert_eq!(
+            down.statements().unwrap()[0].range.start,
+            text.find("drop").unwrap()
+        );
+        assert_eq!(down.file_name(), "20240101000000_a.sql");
+        assert!(!set.migrations[1].transactional());
+        assert!(set.migrations[1].down.is_none());
+        assert!(
+            set.expected_down(&set.migrations[1])
+                .contains("migrate:down")
+        );
+        // Forced dbmate: a file without sections is named.
+        write_all(dir.path(), &[("20240103000000_c.sql", "select 1;")]);
+        let err = discover_as(dir.path(), Some(Layout::Dbmate))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("20240103000000_c.sql: no `-- migrate:up`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn flyway_order_undo_repeatables_and_conf() {
+        let dir = tempfile::tempdir().unwrap();
+        write_all(
+            dir.path(),
+            &[
+                ("V1_10__ten.sql", "select 10;"),
+                ("V1_9__nine.sql", "select 9;"),
+                ("V1_11__eleven.sql", "select 11;"),
+                ("U1_10__ten.sql", "select -10;"),
+                ("R__b_grants.sql", "select 'b';"),
+                ("R__a_views.sql", "select 'a';"),
+                ("release2/V2__two.sql", "create table two (id int);"),
+                ("release2/V2__two.sql.conf", "executeInTransaction=false\n"),
+                ("README.md", "notes"),
+                ("seed.sql", "insert into two values (1);"),
+            ],
+        );
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(set.layout, Layout::Flyway);
+        assert_eq!(versions(&set), ["1_9", "1_10", "1_11", "2", "R", "R"]);
+        let names: Vec<&str> = set.migrations.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names[4..], ["a_views", "b_grants"]);
+        assert!(set.migrations[1].down.is_some());
+        assert!(set.migrations[2].down.is_none());
+        assert!(
+            set.expected_down(&set.migrations[2])
+                .ends_with("U1_11__eleven.sql")
+        );
+        assert!(!set.migrations[3].transactional());
+        assert_eq!(set.migrations[3].up.file_name(), "release2/V2__two.sql");
+        assert!(set.migrations[4].is_repeatable());
+        assert_eq!(set.latest().unwrap().version.as_str(), "2");
+        let to = Version::parse("1.10").unwrap();
+        assert_eq!(set.find(&to).unwrap().name, "ten");
+
+        write_all(dir.path(), &[("U3__x.sql", "select 1;")]);
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("expected V3__x.sql"), "{err}");
+        std::fs::remove_file(dir.path().join("U3__x.sql")).unwrap();
+        write_all(dir.path(), &[("afterMigrate.sql", "select 1;")]);
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("Flyway callback"), "{err}");
+        std::fs::remove_file(dir.path().join("afterMigrate.sql")).unwrap();
+        write_all(dir.path(), &[("V4_init.sql", "select 1;")]);
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("V4_init.sql: not a migration file name; expected V<version>__name.sql"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn diesel_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        write_all(
+            dir.path(),
+            &[
+                ("2019-10-01-000000_add_email/up.sql", "select 2;"),
+                ("2019-10-01-000000_add_email/down.sql", "select -2;"),
+                (
+                    "2019-10-01-000000_add_email/metadata.toml",
+                    "run_in_transaction = false\n",
+                ),
+                ("2019-02-26-002946_create_users/up.sql", "select 1;"),
+                ("00000000000000_diesel_initial_setup/up.sql", "select 0;"),
+                ("00000000000000_diesel_initial_setup/down.sql", "select 0;"),
+                (".keep", ""),
+            ],
+        );
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(set.layout, Layout::Diesel);
+        assert_eq!(
+            versions(&set),
+            ["00000000000000", "2019-02-26-002946", "2019-10-01-000000"]
+        );
+        let users = &set.migrations[1];
+        assert_eq!(users.name, "create_users");
+        assert_eq!(
+            users.up.file_name(),
+            "2019-02-26-002946_create_users/up.sql"
+        );
+        assert!(users.down.is_none());
+        assert!(
+            set.expected_down(users)
+                .ends_with("2019-02-26-002946_create_users/down.sql")
+        );
+        let email = &set.migrations[2];
+        assert!(!email.transactional());
+        assert!(email.down.as_ref().unwrap().directives.no_transaction);
+        // diesel's own spelling of a version (dashes removed) names the folder's.
+        let v = set.resolve(&Version::parse("20190226002946").unwrap());
+        assert_eq!(v.as_str(), "2019-02-26-002946");
+    }
+
     #[test]
     fn next_names_follow_the_folder() {
         let dir = tempfile::tempdir().unwrap();
@@ -628,6 +994,21 @@ mod tests {
         assert_eq!(
             next_file_names(&set, "y", "20250101000000").0,
             "20250101000000_y.sql"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "V1_10__x.sql", "select 1;");
+        write(dir.path(), "R__views.sql", "select 1;");
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(
+            next_file_names(&set, "y", "20250101000000"),
+            ("V2__y.sql".to_owned(), "U2__y.sql".to_owned())
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "000041_x.up.sql", "select 1;");
+        let set = discover(dir.path()).unwrap();
+        assert_eq!(
+            next_file_names(&set, "y", "20250101000000"),
+            ("000042_y.up.sql".to_owned(), "000042_y.down.sql".to_owned())
         );
     }
 }

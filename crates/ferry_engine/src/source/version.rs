@@ -14,6 +14,8 @@ use serde::Serialize;
 pub struct Version {
     text: String,
     parts: Vec<u64>,
+    /// The name of a repeatable migration, which has no number.
+    repeatable: Option<String>,
 }
 
 /// Why a string is not a version.
@@ -22,7 +24,7 @@ pub enum VersionError {
     #[error("version is empty")]
     Empty,
     #[error(
-        "version `{0}` has a part that is not a number (versions are numbers separated by `.`, such as 001 or 1.10)"
+        "version `{0}` has a part that is not a number (versions are numbers separated by `.`, such as 001 or 1.10; `_` and `-` also separate parts where a layout allows them)"
     )]
     NotNumeric(String),
     #[error("version `{0}` has a part too large for a 64-bit number")]
@@ -30,9 +32,11 @@ pub enum VersionError {
 }
 
 impl Version {
-    /// Parses `001`, `1.10`, `20240101120000`. Parts are separated by `.`.
+    /// Parses a version given by a person (`--to`, `baseline`): `001`, `1.10`,
+    /// `20240101120000`, and the spellings of the other layouts, Flyway's `1_10` and diesel's
+    /// `2019-02-26-002946`. Parts are separated by `.`, `_` or `-`.
     pub fn parse(text: &str) -> Result<Version, VersionError> {
-        Self::parse_with(text, &['.'])
+        Self::parse_with(text, &['.', '_', '-'])
     }
 
     /// Parses with the given part separators (Flyway accepts `_` as well as `.`).
@@ -53,7 +57,32 @@ impl Version {
         Ok(Version {
             text: text.to_owned(),
             parts,
+            repeatable: None,
         })
+    }
+
+    /// A version made of `parts`, written `text` (a layout that spells versions its own way).
+    pub(crate) fn from_parts(text: &str, parts: Vec<u64>) -> Version {
+        Version {
+            text: text.to_owned(),
+            parts,
+            repeatable: None,
+        }
+    }
+
+    /// The version of the repeatable migration `name`: written `R`, after every numbered
+    /// version, ordered by name among repeatables.
+    pub fn repeatable(name: &str) -> Version {
+        Version {
+            text: "R".to_owned(),
+            parts: Vec::new(),
+            repeatable: Some(name.to_owned()),
+        }
+    }
+
+    /// Whether this is a repeatable migration's version.
+    pub fn is_repeatable(&self) -> bool {
+        self.repeatable.is_some()
     }
 
     /// The version as written (`001`).
@@ -68,8 +97,11 @@ impl Version {
 
     /// The canonical spelling, equal for equal versions: parts without leading zeros and
     /// without trailing zero parts, joined by `.` (`001` → `1`, `1.10.0` → `1.10`, `0` → `0`).
-    /// This is the key of the tracking table.
+    /// This is the key of the tracking table; a repeatable migration's is `R:name`.
     pub fn key(&self) -> String {
+        if let Some(name) = &self.repeatable {
+            return format!("R:{name}");
+        }
         let significant = self.significant();
         if significant.is_empty() {
             return "0".to_owned();
@@ -93,7 +125,7 @@ impl Version {
 
 impl PartialEq for Version {
     fn eq(&self, other: &Self) -> bool {
-        self.significant() == other.significant()
+        self.repeatable == other.repeatable && self.significant() == other.significant()
     }
 }
 
@@ -107,12 +139,18 @@ impl PartialOrd for Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.significant().cmp(other.significant())
+        match (&self.repeatable, &other.repeatable) {
+            (None, None) => self.significant().cmp(other.significant()),
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(a), Some(b)) => a.cmp(b),
+        }
     }
 }
 
 impl std::hash::Hash for Version {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.repeatable.hash(state);
         self.significant().hash(state);
     }
 }
@@ -163,6 +201,25 @@ mod tests {
         let b = Version::parse_with("1_10", &['.', '_']).unwrap();
         assert!(a < b);
         assert_eq!(b.key(), "1.10");
+    }
+
+    #[test]
+    fn other_tools_spellings() {
+        assert_eq!(v("1_10"), v("1.10"));
+        assert_eq!(v("2019-02-26-002946").parts(), [2019, 2, 26, 2946]);
+        assert_eq!(v("2019-02-26-002946").as_str(), "2019-02-26-002946");
+    }
+
+    #[test]
+    fn repeatables_sort_after_numbers_by_name() {
+        let a = Version::repeatable("a_views");
+        let b = Version::repeatable("b_grants");
+        assert!(v("99999999999999") < a);
+        assert!(a < b);
+        assert_ne!(a, v("0"));
+        assert_eq!(a, Version::repeatable("a_views"));
+        assert_eq!(a.key(), "R:a_views");
+        assert_eq!(a.as_str(), "R");
     }
 
     #[test]

@@ -1,0 +1,2 @@
+drop table tenants;
+drop function update_updated_at_column();

@@ -1,0 +1,2 @@
+drop function embedding_cosine_similarity(real[], real[]);
+drop table embeddings;

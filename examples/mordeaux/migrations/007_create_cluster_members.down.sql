@@ -1,0 +1,2 @@
+drop table cluster_members;
+drop function update_cluster_member_count();
