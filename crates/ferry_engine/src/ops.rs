@@ -1004,33 +1004,29 @@ pub fn new_migration(ctx: &Context, name: &str) -> Result<NewReport, Error> {
         .chars()
         .filter(char::is_ascii_digit)
         .collect::<String>();
-    let (up, down) = source::next_file_names(&set, name, &now);
-    let up_path = dir.join(&up);
-    let down_path = dir.join(&down);
-    for path in [&up_path, &down_path] {
+    let files = source::new_migration_files(&set, name, &now);
+    for (path, _) in &files {
+        let path = dir.join(path);
         if path.exists() {
             return Err(Error::Usage(format!("{} already exists", path.display())));
         }
     }
-    let write = |path: &PathBuf, text: &str| {
-        std::fs::write(path, text).map_err(|source| Error::Io {
+    let mut created = Vec::new();
+    for (path, text) in files {
+        let path = dir.join(path);
+        let io = |source| Error::Io {
             path: path.clone(),
             source,
-        })
-    };
-    write(
-        &up_path,
-        &format!(
-            "-- {name}\n-- Runs in one transaction with its tracking row. For statements that cannot run in a\n-- transaction (CREATE INDEX CONCURRENTLY), put `-- ferry:no-transaction` on the first line.\n\n"
-        ),
-    )?;
-    write(
-        &down_path,
-        &format!("-- Reverts {up}: undo its changes in reverse order.\n\n"),
-    )?;
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&path, text).map_err(io)?;
+        created.push(path);
+    }
     Ok(NewReport {
         schema_version: SCHEMA_VERSION,
-        created: vec![up_path, down_path],
+        created,
     })
 }
 

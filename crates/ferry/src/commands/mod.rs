@@ -174,7 +174,11 @@ fn install_ctrl_c(interrupt: &Interrupt, out: Output) {
 }
 
 /// Parses a version given on the command line.
+/// A repeatable migration is named by its file, `R__name.sql` (or `R:name`, its key).
 pub fn parse_version(text: &str) -> Result<Version, Error> {
+    if let Some(name) = text.strip_prefix("R__").or_else(|| text.strip_prefix("R:")) {
+        return Ok(Version::repeatable(name.trim_end_matches(".sql")));
+    }
     Version::parse(text).map_err(|e| Error::Usage(format!("{e}")))
 }
 

@@ -309,6 +309,23 @@ fn flyway_numeric_order_undo_and_repeatables() {
     assert!(s.iter().all(|m| m.1 == "pending"), "{s:?}");
     ferry(&project, &db, &["up"]).assert_code(0);
     assert_eq!(schema(&db), applied);
+
+    // A repeatable whose file is gone is reported missing until the decision is recorded.
+    std::fs::remove_file(project.migrations_dir().join("R__log_view.sql")).unwrap();
+    ferry(&project, &db, &["status", "--exit-code"]).assert_code(1);
+    ferry(
+        &project,
+        &db,
+        &[
+            "repair",
+            "--forget",
+            "R__log_view.sql",
+            "--reason",
+            "view moved",
+        ],
+    )
+    .assert_code(0);
+    ferry(&project, &db, &["status", "--exit-code"]).assert_code(0);
 }
 
 #[test]

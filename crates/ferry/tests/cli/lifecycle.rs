@@ -491,3 +491,60 @@ fn the_run_log_has_statements_timings_notices_and_outcome() {
     ferry(&project, &db, &["status"]).assert_code(0);
     assert_eq!(super::log_files(&project).len(), 1);
 }
+
+#[test]
+fn new_writes_the_folders_own_layout() {
+    let db = fresh_db();
+    // dbmate: one file with both sections.
+    let project = TestProject::new();
+    project.write_migration(
+        "20240101120000_create_a.sql",
+        "-- migrate:up\ncreate table a (id int);\n\n-- migrate:down\ndrop table a;\n",
+    );
+    let mut cmd = super::ferry_cmd(project.path());
+    let run = super::Run::from(cmd.args(["new", "add b", "--json"]).output().unwrap());
+    run.assert_code(0);
+    let created = run.json()["created"].as_array().unwrap().clone();
+    assert_eq!(created.len(), 1, "{created:?}");
+    let text = std::fs::read_to_string(created[0].as_str().unwrap()).unwrap();
+    assert!(
+        text.contains("-- migrate:up") && text.contains("-- migrate:down"),
+        "{text}"
+    );
+    ferry(&project, &db, &["up"]).assert_code(0);
+    ferry(&project, &db, &["down", "--all"]).assert_code(0);
+
+    // diesel: a folder with up.sql and down.sql, named with a dashed timestamp.
+    let project = TestProject::new();
+    project.write(
+        "migrations/2019-02-26-002946_create_a/up.sql",
+        "create table a (id int);",
+    );
+    project.write(
+        "migrations/2019-02-26-002946_create_a/down.sql",
+        "drop table a;",
+    );
+    let mut cmd = super::ferry_cmd(project.path());
+    let run = super::Run::from(cmd.args(["new", "add b", "--json"]).output().unwrap());
+    run.assert_code(0);
+    let created: Vec<String> = run.json()["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        created[0].ends_with("_add_b/up.sql") && created[1].ends_with("_add_b/down.sql"),
+        "{created:?}"
+    );
+    let folder = std::path::Path::new(&created[0])
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(folder.len(), "2019-02-26-002946_add_b".len(), "{folder}");
+    let db = fresh_db();
+    ferry(&project, &db, &["up"]).assert_code(0);
+}

@@ -128,7 +128,7 @@ pub fn log_files(project: &TestProject) -> Vec<PathBuf> {
 
 /// Rows of the tracking table: (version, state).
 pub fn tracked(db: &TestDb) -> Vec<(String, String)> {
-    db.query_strings("select version_text, state from ferry.migrations order by string_to_array(version, '.')::int[]")
+    db.query_strings("select version_text, state from ferry.migrations order by version like 'R:%', case when version not like 'R:%' then string_to_array(version, '.')::numeric[] end, version")
         .into_iter()
         .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
         .collect()

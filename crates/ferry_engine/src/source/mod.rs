@@ -597,7 +597,14 @@ pub fn next_file_names(set: &MigrationSet, name: &str, now_timestamp: &str) -> (
         None => "001".to_owned(),
         Some(last) => {
             let text = last.version.as_str();
-            if text.len() >= 12 && last.version.parts().len() == 1 {
+            if set.layout == Layout::Diesel
+                && last.version.parts().len() == 4
+                && now_timestamp.len() >= 14
+            {
+                // diesel's `YYYY-MM-DD-HHMMSS`, from the current time.
+                let t = now_timestamp;
+                format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..14])
+            } else if text.len() >= 12 && last.version.parts().len() == 1 {
                 // A timestamp-numbered folder continues with timestamps.
                 let now: u64 = now_timestamp.parse().unwrap_or(0);
                 let next = now.max(last.version.parts()[0] + 1);
@@ -619,12 +626,40 @@ pub fn next_file_names(set: &MigrationSet, name: &str, now_timestamp: &str) -> (
             format!("V{version}__{slug}.sql"),
             format!("U{version}__{slug}.sql"),
         ),
-        // dbmate keeps both sections in one file and diesel a folder per migration: `new`
-        // writes ferry's own names, which such a folder then reports as a second layout.
-        Layout::Native | Layout::Dbmate | Layout::Diesel => (
+        Layout::Diesel => (
+            format!("{version}_{slug}/up.sql"),
+            format!("{version}_{slug}/down.sql"),
+        ),
+        // dbmate keeps both sections in one file: see `new_migration_files`.
+        Layout::Native | Layout::Dbmate => (
             format!("{version}_{slug}.sql"),
             format!("{version}_{slug}.down.sql"),
         ),
+    }
+}
+
+/// The files `ferry new NAME` writes, relative to the migrations folder, with their starting
+/// text, in the folder's own layout: an up and a down file (dbmate: one file with both
+/// sections; diesel: a folder with up.sql and down.sql).
+pub fn new_migration_files(
+    set: &MigrationSet,
+    name: &str,
+    now_timestamp: &str,
+) -> Vec<(PathBuf, String)> {
+    let (up, down) = next_file_names(set, name, now_timestamp);
+    let up_text = format!(
+        "-- {name}\n-- Runs in one transaction with its tracking row. For statements that cannot run in a\n-- transaction (CREATE INDEX CONCURRENTLY), put `-- ferry:no-transaction` on the first line.\n\n"
+    );
+    let down_text = format!("-- Reverts {up}: undo its changes in reverse order.\n\n");
+    match set.layout {
+        Layout::Dbmate => vec![(
+            PathBuf::from(up),
+            format!("-- migrate:up\n-- {name}\n\n\n-- migrate:down\n\n"),
+        )],
+        _ => vec![
+            (PathBuf::from(up), up_text),
+            (PathBuf::from(down), down_text),
+        ],
     }
 }
 
