@@ -98,6 +98,8 @@ pub enum Command {
     Db(DbArgs),
     /// Replace the database's schema and data with a backup made by `up --backup`.
     Restore(RestoreArgs),
+    /// Print the database's schema as canonical SQL (--json: the schema model).
+    Dump,
 }
 
 #[derive(Debug, Args)]

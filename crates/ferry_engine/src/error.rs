@@ -21,6 +21,9 @@ pub enum Error {
     Source(#[from] crate::source::SourceError),
     #[error(transparent)]
     Tracking(#[from] crate::history::TrackingError),
+    /// Reading the schema model (an object kind the model does not cover is an error naming it).
+    #[error(transparent)]
+    Schema(#[from] ferry_schema::Error),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
     /// Checks that refuse the command before anything runs; every problem is listed.

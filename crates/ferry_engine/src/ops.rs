@@ -1297,3 +1297,12 @@ pub fn restore(
         log_file: ctx.reporter.log.path(),
     })
 }
+
+/// `ferry dump`: the target's schema model, without ferry's tracking schema.
+pub fn dump(ctx: &Context) -> Result<ferry_schema::Catalog, Error> {
+    let mut session = ctx.open("dump")?;
+    let options = ferry_schema::ReadOptions {
+        tracking_schema: ctx.config.tracking_schema.clone(),
+    };
+    Ok(ferry_schema::read(&mut session.client, &options)?)
+}

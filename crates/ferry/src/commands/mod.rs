@@ -4,6 +4,7 @@
 mod baseline;
 mod db;
 mod down;
+mod dump;
 mod history;
 mod new;
 mod redo;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
         Command::Restore(args) => with_context(&cli.global, out, "restore", true, |ctx| {
             restore::run(ctx, args, out)
         }),
+        Command::Dump => with_context(&cli.global, out, "dump", false, |ctx| dump::run(ctx, out)),
     };
     let status = match result {
         Ok(status) => status,
@@ -235,6 +237,8 @@ fn error_kind(err: &Error) -> &'static str {
         Error::Cluster(_) => "local_postgres",
         Error::Source(_) => "migration_files",
         Error::Tracking(_) => "tracking",
+        Error::Schema(ferry_schema::Error::UnsupportedObject { .. }) => "unsupported_object",
+        Error::Schema(_) => "schema",
         Error::Refused(_) => "refused",
         Error::LockTimeout { .. } => "lock_timeout",
         Error::Protected { .. } => "protected",

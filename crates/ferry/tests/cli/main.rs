@@ -3,6 +3,7 @@
 
 mod backup;
 mod concurrency;
+mod dump;
 mod errors;
 mod examples;
 mod layouts;

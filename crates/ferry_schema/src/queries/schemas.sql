@@ -1,0 +1,1 @@
+select nspname from ns order by nspname
