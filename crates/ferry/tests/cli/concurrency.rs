@@ -18,14 +18,7 @@ fn eight_runners_at_once_apply_each_migration_exactly_once() {
         );
     }
     let children: Vec<_> = (0..8)
-        .map(|_| {
-            ferry_cmd(project.path())
-                .args(["--database-url", &db.url(), "up"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| super::spawn_ferry(project.path(), &["--database-url", &db.url(), "up"]))
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
@@ -47,12 +40,7 @@ fn a_waiting_runner_says_who_holds_the_lock() {
         "001_slow.sql",
         "create table slow (id int);\nselect pg_sleep(1.5);\n",
     );
-    let first = ferry_cmd(project.path())
-        .args(["--database-url", &db.url(), "up"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = super::spawn_ferry(project.path(), &["--database-url", &db.url(), "up"]);
     wait_for_query(&db, "pg_sleep");
     let second = ferry(&project, &db, &["up", "--lock-wait", "10s"]);
     second.assert_code(0);
@@ -77,12 +65,7 @@ fn a_waiting_runner_says_who_holds_the_lock() {
 
     // With a short --lock-wait the second runner gives up with exit 2.
     project.write_migration("002_slow.sql", "select pg_sleep(1.5);\n");
-    let first = ferry_cmd(project.path())
-        .args(["--database-url", &db.url(), "up"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = super::spawn_ferry(project.path(), &["--database-url", &db.url(), "up"]);
     wait_for_query(&db, "pg_sleep");
     let second = ferry(&project, &db, &["up", "--lock-wait", "200ms"]);
     second.assert_code(2);
@@ -172,12 +155,7 @@ fn ctrl_c_cancels_the_statement_rolls_back_and_says_what_is_left() {
         "002_slow.sql",
         "create table slow (id int);\nselect pg_sleep(30);\n",
     );
-    let child = ferry_cmd(project.path())
-        .args(["--database-url", &db.url(), "up"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = super::spawn_ferry(project.path(), &["--database-url", &db.url(), "up"]);
     wait_for_query(&db, "pg_sleep");
     let started = Instant::now();
     let status = std::process::Command::new("kill")

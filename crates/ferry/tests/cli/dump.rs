@@ -1,26 +1,9 @@
 //! `ferry dump`: the schema as canonical SQL. For every example: apply it, dump, replay the
 //! dump into an empty database, dump again: byte-identical.
 
-use std::path::Path;
-
 use ferry_test_support::{TestProject, fresh_db};
 
-use super::ferry;
-
-/// examples/<name>/migrations, copied into a new project.
-fn example_project(name: &str) -> TestProject {
-    let project = TestProject::new();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-        .join("migrations");
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
-        project.write_migration(&file, &std::fs::read_to_string(&path).unwrap());
-    }
-    project
-}
+use super::{example_project, ferry};
 
 fn assert_dump_replays_byte_identical(name: &str) {
     let db = fresh_db();

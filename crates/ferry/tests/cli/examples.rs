@@ -2,28 +2,9 @@
 //! migration applied, goes all the way down to the empty schema and up again to the same
 //! schema. For the Supabase-style examples, RLS is tried as a real `authenticated` user.
 
-use std::path::Path;
-
 use ferry_test_support::{TestDb, TestProject, fresh_db};
 
-use super::{ferry, schema, tracked};
-
-/// examples/<name>/migrations, copied into a new project.
-fn example_project(name: &str) -> TestProject {
-    let project = TestProject::new();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-        .join("migrations");
-    for entry in
-        std::fs::read_dir(&source).unwrap_or_else(|e| panic!("read {}: {e}", source.display()))
-    {
-        let path = entry.unwrap().path();
-        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
-        project.write_migration(&file, &std::fs::read_to_string(&path).unwrap());
-    }
-    project
-}
+use super::{example_project, ferry, schema, tracked};
 
 /// Counts the example's files: (migrations, verify scripts).
 fn counts(project: &TestProject) -> (usize, usize) {

@@ -97,14 +97,7 @@ fn concurrent_first_runs_share_one_local_cluster_and_wait_works() {
     let project = TestProject::new();
     project.write_migration("001_a.sql", "create table a (id int);");
     let children: Vec<_> = (0..3)
-        .map(|_| {
-            ferry_cmd(project.path())
-                .args(["status", "--json"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| super::spawn_ferry(project.path(), &["status", "--json"]))
         .collect();
     let runs: Vec<Run> = children
         .into_iter()
@@ -125,19 +118,17 @@ fn concurrent_first_runs_share_one_local_cluster_and_wait_works() {
     // A client that waits for the server: started while it is down, it connects once the
     // server is back.
     let url_text = url.stdout.trim().to_owned();
-    let waiting = ferry_cmd(project.path())
-        .args([
+    let waiting = super::spawn_ferry(
+        project.path(),
+        &[
             "--database-url",
             &url_text,
             "--wait",
             "20s",
             "status",
             "--json",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     std::thread::sleep(std::time::Duration::from_millis(700));
     let start = Run::from(
         ferry_cmd(project.path())

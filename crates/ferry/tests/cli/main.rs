@@ -86,6 +86,16 @@ pub fn ferry_cmd(project: &Path) -> Command {
     cmd
 }
 
+/// Starts `ferry ARGS` in `project` without waiting, its output captured.
+pub fn spawn_ferry(project: &Path, args: &[&str]) -> std::process::Child {
+    ferry_cmd(project)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ferry")
+}
+
 /// Runs `ferry --database-url <db> ARGS` in `project`.
 pub fn ferry(project: &TestProject, db: &TestDb, args: &[&str]) -> Run {
     let mut cmd = ferry_cmd(project.path());
@@ -93,16 +103,26 @@ pub fn ferry(project: &TestProject, db: &TestDb, args: &[&str]) -> Run {
     Run::from(cmd.output().expect("run ferry"))
 }
 
-/// The quickstart example's migrations, copied into a new project.
-pub fn quickstart_project() -> TestProject {
+/// `examples/<name>/migrations`, copied into a new project.
+pub fn example_project(name: &str) -> TestProject {
     let project = TestProject::new();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart/migrations");
-    for entry in std::fs::read_dir(&source).unwrap() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .join("migrations");
+    for entry in
+        std::fs::read_dir(&source).unwrap_or_else(|e| panic!("read {}: {e}", source.display()))
+    {
         let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        project.write_migration(&name, &std::fs::read_to_string(&path).unwrap());
+        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
+        project.write_migration(&file, &std::fs::read_to_string(&path).unwrap());
     }
     project
+}
+
+/// The quickstart example's migrations, copied into a new project.
+pub fn quickstart_project() -> TestProject {
+    example_project("quickstart")
 }
 
 /// The schema without ferry's own tracking schema, for before/after comparisons.
