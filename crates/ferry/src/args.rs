@@ -92,6 +92,8 @@ pub enum Command {
     Reset(ResetArgs),
     /// Run the verify scripts of applied migrations.
     Verify,
+    /// Prove on a throwaway database that every down script undoes its up.
+    Test,
     /// Write the next migration and its down script.
     New(NewArgs),
     /// Manage ferry's local PostgreSQL, or create/drop the configured database.

@@ -12,6 +12,7 @@
 //! - [`log`]: the per-run log file.
 //! - [`redact`]: keeping secrets out of every output.
 //! - [`session`]: opening the target for a command; [`ops`]: one function per command.
+//! - [`roundtrip`]: `ferry test`, up → down → up proven on a throwaway database.
 //! - [`backup`]: pg_dump before `up --backup`, and `ferry restore`.
 
 // Errors carry the server's full diagnostics (message, detail, hint, context, position) so
@@ -29,6 +30,7 @@ pub mod ops;
 pub mod pg;
 pub mod plan;
 pub mod redact;
+pub mod roundtrip;
 pub mod runner;
 pub mod session;
 pub mod source;

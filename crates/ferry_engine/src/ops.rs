@@ -45,7 +45,7 @@ impl Context {
         }
     }
 
-    fn migrations(&self) -> Result<MigrationSet, Error> {
+    pub(crate) fn migrations(&self) -> Result<MigrationSet, Error> {
         Ok(source::discover_as(
             &self.migrations_dir(),
             self.config.layout,
@@ -63,7 +63,7 @@ impl Context {
         )
     }
 
-    fn settings(&self, session: &Session) -> RunSettings {
+    pub(crate) fn settings(&self, session: &Session) -> RunSettings {
         let timeouts = self.config.timeouts(session.env_name.as_deref());
         RunSettings {
             lock_wait: self.overrides.lock_wait.unwrap_or(timeouts.lock_wait),
@@ -91,7 +91,11 @@ impl Context {
         result
     }
 
-    fn runner<'s>(&'s self, session: &'s mut Session, settings: &'s RunSettings) -> Runner<'s> {
+    pub(crate) fn runner<'s>(
+        &'s self,
+        session: &'s mut Session,
+        settings: &'s RunSettings,
+    ) -> Runner<'s> {
         Runner::new(
             &mut session.client,
             &session.tracking,

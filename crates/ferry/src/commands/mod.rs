@@ -12,6 +12,7 @@ mod repair;
 mod reset;
 mod restore;
 mod status;
+mod test;
 mod up;
 mod verify;
 
@@ -63,6 +64,7 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
                 reset::run(ctx, args, out)
             })
         }
+        Command::Test => with_context(&cli.global, out, "test", false, |ctx| test::run(ctx, out)),
         Command::Verify => with_context(&cli.global, out, "verify", false, |ctx| {
             verify::run(ctx, out)
         }),

@@ -10,6 +10,7 @@ mod layouts;
 mod lifecycle;
 mod local;
 mod no_transaction;
+mod roundtrip;
 mod secrets;
 
 use std::path::{Path, PathBuf};
