@@ -94,6 +94,8 @@ pub enum Command {
     Verify,
     /// Prove on a throwaway database that every down script undoes its up.
     Test,
+    /// Compare the database with the schema its applied migrations produce (exit 1 on drift).
+    Drift(DriftArgs),
     /// Write the next migration and its down script.
     New(NewArgs),
     /// Manage ferry's local PostgreSQL, or create/drop the configured database.
@@ -221,6 +223,14 @@ pub struct ResetArgs {
     pub yes: bool,
     #[command(flatten)]
     pub dry_run: DryRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Replay the migrations in a scratch database on this server instead of a throwaway
+    /// local one (for a target whose major version or extensions the local server lacks).
+    #[arg(long, value_name = "URL")]
+    pub dev_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -20,8 +20,10 @@
 #![allow(clippy::result_large_err)]
 
 pub mod backup;
+pub mod compare;
 pub mod config;
 pub mod connect;
+pub mod drift;
 pub mod env;
 pub mod error;
 pub mod history;

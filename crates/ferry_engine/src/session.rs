@@ -52,6 +52,30 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session on a connection opened elsewhere (a scratch database on a `--dev-url`).
+    pub fn from_client(client: Client, description: String, tracking: Tracking) -> Session {
+        Session {
+            client,
+            description,
+            env_name: None,
+            protected: false,
+            tracking,
+            _ephemeral: None,
+        }
+    }
+
+    /// The major version of the server (`server_version_num` / 10000).
+    pub fn server_major(&mut self) -> Result<u32, Error> {
+        let row = self
+            .client
+            .query_one(
+                "select current_setting('server_version_num')::int / 10000",
+                &[],
+            )
+            .map_err(Error::db("reading the server version"))?;
+        Ok(row.get::<_, i32>(0) as u32)
+    }
+
     /// The rows of the tracking table (none when it does not exist yet).
     pub fn applied(&mut self) -> Result<Vec<crate::history::AppliedRow>, Error> {
         self.tracking

@@ -4,6 +4,7 @@
 mod baseline;
 mod db;
 mod down;
+mod drift;
 mod dump;
 mod history;
 mod new;
@@ -64,6 +65,9 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
                 reset::run(ctx, args, out)
             })
         }
+        Command::Drift(args) => with_context(&cli.global, out, "drift", false, |ctx| {
+            drift::run(ctx, args, out)
+        }),
         Command::Test => with_context(&cli.global, out, "test", false, |ctx| test::run(ctx, out)),
         Command::Verify => with_context(&cli.global, out, "verify", false, |ctx| {
             verify::run(ctx, out)

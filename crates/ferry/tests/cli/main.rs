@@ -3,6 +3,7 @@
 
 mod backup;
 mod concurrency;
+mod drift;
 mod dump;
 mod errors;
 mod examples;
