@@ -11,6 +11,7 @@ mod layouts;
 mod lifecycle;
 mod local;
 mod no_transaction;
+mod realworld;
 mod roundtrip;
 mod secrets;
 

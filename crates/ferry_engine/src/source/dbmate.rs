@@ -27,8 +27,10 @@ fn marker<'a>(line: &'a str, which: &str) -> Option<&'a str> {
     }
 }
 
-/// Whether a file has a `-- migrate:up` line (detection).
+/// Whether a file has a `-- migrate:up` line (detection). A BOM before the first line is
+/// no part of it, as [`sections`] reads it.
 pub(crate) fn has_up_marker(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes);
     text.contains("migrate:up") && text.lines().any(|l| marker(l, "up").is_some())
 }
@@ -188,6 +190,16 @@ pub(crate) fn read(scan: &mut Scan) -> Result<Vec<Migration>, SourceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bom_before_the_up_marker_is_still_dbmate() {
+        // Editors on Windows save `\u{feff}-- migrate:up`; read as native, the down section
+        // would run as part of up.
+        assert!(has_up_marker(
+            b"\xef\xbb\xbf-- migrate:up\r\ncreate table t (id int);\r\n-- migrate:down\r\n"
+        ));
+        assert!(!has_up_marker(b"\xef\xbb\xbfcreate table t (id int);\n"));
+    }
 
     #[test]
     fn markers_and_options() {

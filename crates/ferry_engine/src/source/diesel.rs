@@ -128,7 +128,47 @@ pub(crate) fn read(scan: &mut Scan) -> Result<Vec<Migration>, SourceError> {
             name: name.to_owned(),
         });
     }
+    tell_apart_equal_numbers(&mut migrations);
     Ok(migrations)
+}
+
+/// diesel's versions are strings (`-` removed) and it orders them as strings, so
+/// `00000000000000_diesel_initial_setup` and `000000000000000_forbid_diesel_cli` (Lemmy) are two
+/// versions to diesel, although they are the same number to ferry. Among versions that are
+/// equal as numbers but differ as diesel strings, the first in diesel's order keeps its version
+/// and each next one gets one more part (`0` → `0.1`, `0.2`, …), which keeps diesel's order and
+/// sorts before the next number. Equal diesel strings stay duplicates (an error, as in diesel).
+fn tell_apart_equal_numbers(migrations: &mut [Migration]) {
+    let diesel_text = |m: &Migration| m.version.as_str().replace('-', "");
+    migrations.sort_by(|a, b| {
+        a.version
+            .cmp(&b.version)
+            .then_with(|| diesel_text(a).cmp(&diesel_text(b)))
+    });
+    let mut start = 0;
+    while start < migrations.len() {
+        let end = start
+            + migrations[start..]
+                .iter()
+                .take_while(|m| m.version == migrations[start].version)
+                .count();
+        let mut extra = 0u64;
+        for i in start + 1..end {
+            if diesel_text(&migrations[i]) == diesel_text(&migrations[i - 1]) {
+                continue;
+            }
+            extra += 1;
+            // The shared number without its trailing zero parts, then the extra part.
+            let mut parts = migrations[start].version.parts().to_vec();
+            while parts.len() > 1 && parts.last() == Some(&0) {
+                parts.pop();
+            }
+            parts.push(extra);
+            let text = migrations[i].version.as_str().to_owned();
+            migrations[i].version = Version::from_parts(&text, parts);
+        }
+        start = end;
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +188,45 @@ mod tests {
         assert_eq!(parse_version("00000000000000").unwrap().key(), "0");
         assert_eq!(parse_version("7").unwrap().parts(), [7]);
         assert!(parse_version("2019-02-x").is_err());
+    }
+
+    fn migration(version: &str) -> Migration {
+        let script = Script::from_text(
+            Path::new("up.sql"),
+            format!("{version}/up.sql"),
+            "select 1;".to_owned(),
+        )
+        .unwrap();
+        Migration {
+            up: script,
+            down: None,
+            verify: None,
+            version: parse_version(version).unwrap(),
+            name: String::new(),
+        }
+    }
+
+    #[test]
+    fn versions_equal_as_numbers_but_not_as_diesel_strings_are_told_apart() {
+        // Lemmy: `000000000000000_forbid_diesel_cli` beside `00000000000000_diesel_initial_setup`.
+        let mut set = vec![
+            migration("2019-02-26-002946"),
+            migration("000000000000000"),
+            migration("00000000000000"),
+        ];
+        tell_apart_equal_numbers(&mut set);
+        let texts: Vec<&str> = set.iter().map(|m| m.version.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["00000000000000", "000000000000000", "2019-02-26-002946"]
+        );
+        assert_eq!(set[0].version.key(), "0");
+        assert_eq!(set[1].version.key(), "0.1");
+        assert!(set[0].version < set[1].version && set[1].version < set[2].version);
+        // The same diesel version spelled twice stays a duplicate.
+        let mut same = vec![migration("2019-02-26-002946"), migration("20190226002946")];
+        tell_apart_equal_numbers(&mut same);
+        assert_eq!(same[0].version, same[1].version);
     }
 
     #[test]

@@ -470,6 +470,15 @@ impl MigrationSet {
     /// dashes), the version with the same digits (`20190226002946` names
     /// `2019-02-26-002946`). A version no migration has is returned as given.
     pub fn resolve(&self, version: &Version) -> Version {
+        // Spelled as a file writes it: that file's version, even where two are equal as
+        // numbers (diesel's `00000000000000` and `000000000000000`, see diesel.rs).
+        if let Some(m) = self
+            .migrations
+            .iter()
+            .find(|m| !m.is_repeatable() && m.version.as_str() == version.as_str())
+        {
+            return m.version.clone();
+        }
         if let Some(m) = self.find(version) {
             return m.version.clone();
         }
