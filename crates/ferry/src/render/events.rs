@@ -50,12 +50,14 @@ fn print(out: &Output, event: &Event) {
             detail,
             hint,
         } => {
-            out.message(&format!("  {severity}: {message}"));
+            // Server text may span lines (DROP … CASCADE lists every object): keep it indented.
+            let indent = |text: &str, by: &str| text.replace('\n', &format!("\n{by}"));
+            out.message(&format!("  {severity}: {}", indent(message, "    ")));
             if let Some(d) = detail {
-                out.message(&format!("    DETAIL: {d}"));
+                out.message(&format!("    DETAIL: {}", indent(d, "            ")));
             }
             if let Some(h) = hint {
-                out.message(&format!("    HINT: {h}"));
+                out.message(&format!("    HINT: {}", indent(h, "          ")));
             }
         }
         Event::Retrying {
