@@ -100,12 +100,10 @@ impl From<crate::runner::RunError> for Error {
         use crate::runner::RunError;
         match err {
             RunError::LockTimeout { waited, holder } => Error::LockTimeout { waited, holder },
-            RunError::Refused(problems) => Error::Refused(problems),
             RunError::Db { context, source } => Error::Db {
                 context: context.to_owned(),
                 source,
             },
-            RunError::Tracking(e) => Error::Tracking(e),
         }
     }
 }

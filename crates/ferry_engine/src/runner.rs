@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::history::{BatchRow, HistoryEntry, RowState, RowWrite, Tracking};
 use crate::log::{Direction, Event, Reporter};
-use crate::plan::{Location, PlannedApply, PlannedRevert, Problem};
+use crate::plan::{Location, PlannedApply, PlannedRevert};
 use crate::source::{Migration, MigrationSet, Script};
 
 /// How a run behaves.
@@ -112,22 +112,19 @@ pub struct RunOutcome {
 }
 
 /// Errors that stop a run before or outside a migration.
+/// Errors of taking the migration lock (a migration that fails is a [`MigrationFailure`]).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(
         "waited {waited:?} for the migration lock, held by {holder}; try again later or raise --lock-wait"
     )]
     LockTimeout { waited: Duration, holder: String },
-    #[error("refused")]
-    Refused(Vec<Problem>),
     #[error("{context}: {source}")]
     Db {
         context: &'static str,
         #[source]
         source: postgres::Error,
     },
-    #[error(transparent)]
-    Tracking(#[from] crate::history::TrackingError),
 }
 
 fn db(context: &'static str) -> impl FnOnce(postgres::Error) -> RunError {
@@ -628,10 +625,7 @@ impl<'a> Runner<'a> {
             }
         }
         let duration = started.elapsed();
-        let done = match job.direction {
-            Direction::Up => self.write_tracking(job, RowState::Applied, total, None, duration),
-            Direction::Down => self.write_tracking(job, RowState::Applied, total, None, duration),
-        };
+        let done = self.write_tracking(job, RowState::Applied, total, None, duration);
         if let Err(e) = done {
             return Err(Box::new(self.bare_failure(job.migration, e)));
         }
@@ -663,17 +657,12 @@ impl<'a> Runner<'a> {
                 job.migration.version
             ));
         }
-        if let Some(invalid) = self.invalid_index_left(job.script, index) {
+        if let Some(invalid) = invalid_index_left(self.client, job.script, index) {
             text.push_str(&format!(
                 "; it left the INVALID index {invalid}: drop it with `DROP INDEX CONCURRENTLY {invalid};` before running again"
             ));
         }
         text
-    }
-
-    /// The INVALID index a failed `CREATE INDEX CONCURRENTLY` left, if statement `index` is one.
-    pub fn invalid_index_left(&mut self, script: &Script, index: usize) -> Option<String> {
-        invalid_index_left(self.client, script, index)
     }
 
     /// Sends statement `index` of the script and waits for its result. `prefix` (ferry's
@@ -820,7 +809,7 @@ impl<'a> Runner<'a> {
                     version: Some(&key),
                     version_text: Some(&version_text),
                     name: Some(&m.name),
-                    checksum: job.script.statements().ok().map(|_| job.script.checksum()),
+                    checksum: Some(job.script.checksum()),
                     duration: Some(duration),
                     detail: None,
                 };

@@ -349,8 +349,7 @@ fn wrong_password_is_one_clear_line() {
     let url = db
         .tcp_url_with_password()
         .replace(ferry_test_support::PASSWORD, "wrong-secret-123");
-    let mut cmd = ferry_cmd(project.path());
-    let run = Run::from(cmd.args(["--database-url", &url, "up"]).output().unwrap());
+    let run = super::ferry_in(project.path(), &["--database-url", &url, "up"]);
     run.assert_code(2);
     assert!(
         run.stderr.contains("password authentication failed"),

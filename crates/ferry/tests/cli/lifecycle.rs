@@ -341,12 +341,10 @@ fn protected_environment_refuses_down() {
     );
     project.write_migration("001_a.sql", "create table a (id int);");
     project.write_migration("001_a.down.sql", "drop table a;");
-    let mut cmd = super::ferry_cmd(project.path());
-    let up = super::Run::from(cmd.args(["--env", "prod", "up"]).output().unwrap());
+    let up = super::ferry_in(project.path(), &["--env", "prod", "up"]);
     up.assert_code(0);
     assert!(up.stderr.contains("prod"), "{}", up.stderr);
-    let mut cmd = super::ferry_cmd(project.path());
-    let down = super::Run::from(cmd.args(["--env", "prod", "down"]).output().unwrap());
+    let down = super::ferry_in(project.path(), &["--env", "prod", "down"]);
     down.assert_code(2);
     assert!(down.stderr.contains("protected"), "{}", down.stderr);
     assert_eq!(tracked(&db).len(), 1);
@@ -447,21 +445,18 @@ fn environments_expand_variables_from_dotenv() {
         "default_env = \"dev\"\n[environments.dev]\nurl = \"${FERRY_TEST_URL}\"\n[environments.other]\nurl = \"${UNSET_VARIABLE_FOR_FERRY}\"\n",
     );
     project.write(".env", format!("FERRY_TEST_URL={}\n", db.url()));
-    let mut cmd = super::ferry_cmd(project.path());
-    let run = super::Run::from(cmd.arg("up").output().unwrap());
+    let run = super::ferry_in(project.path(), &["up"]);
     run.assert_code(0);
     assert!(run.stderr.contains("environment \"dev\""), "{}", run.stderr);
     assert_eq!(tracked(&db).len(), 1);
-    let mut cmd = super::ferry_cmd(project.path());
-    let run = super::Run::from(cmd.args(["--env", "other", "status"]).output().unwrap());
+    let run = super::ferry_in(project.path(), &["--env", "other", "status"]);
     run.assert_code(2);
     assert!(
         run.stderr.contains("UNSET_VARIABLE_FOR_FERRY"),
         "{}",
         run.stderr
     );
-    let mut cmd = super::ferry_cmd(project.path());
-    let run = super::Run::from(cmd.args(["--env", "nope", "status"]).output().unwrap());
+    let run = super::ferry_in(project.path(), &["--env", "nope", "status"]);
     run.assert_code(2);
     assert!(
         run.stderr.contains("dev") && run.stderr.contains("other"),
@@ -501,8 +496,7 @@ fn new_writes_the_folders_own_layout() {
         "20240101120000_create_a.sql",
         "-- migrate:up\ncreate table a (id int);\n\n-- migrate:down\ndrop table a;\n",
     );
-    let mut cmd = super::ferry_cmd(project.path());
-    let run = super::Run::from(cmd.args(["new", "add b", "--json"]).output().unwrap());
+    let run = super::ferry_in(project.path(), &["new", "add b", "--json"]);
     run.assert_code(0);
     let created = run.json()["created"].as_array().unwrap().clone();
     assert_eq!(created.len(), 1, "{created:?}");
@@ -524,8 +518,7 @@ fn new_writes_the_folders_own_layout() {
         "migrations/2019-02-26-002946_create_a/down.sql",
         "drop table a;",
     );
-    let mut cmd = super::ferry_cmd(project.path());
-    let run = super::Run::from(cmd.args(["new", "add b", "--json"]).output().unwrap());
+    let run = super::ferry_in(project.path(), &["new", "add b", "--json"]);
     run.assert_code(0);
     let created: Vec<String> = run.json()["created"]
         .as_array()

@@ -9,7 +9,7 @@ fn with_no_database_configured_ferry_runs_its_own_postgres() {
     let project = TestProject::new();
     project.write_migration("001_a.sql", "create table a (id int);");
     project.write_migration("001_a.down.sql", "drop table a;");
-    let up = Run::from(ferry_cmd(project.path()).arg("up").output().unwrap());
+    let up = super::ferry_in(project.path(), &["up"]);
     let cleanup = || {
         let _ = ferry_cmd(project.path())
             .args(["db", "destroy", "--yes"])
@@ -25,43 +25,13 @@ fn with_no_database_configured_ferry_runs_its_own_postgres() {
         up.stderr
     );
 
-    let status = Run::from(
-        ferry_cmd(project.path())
-            .args(["status", "--json"])
-            .output()
-            .unwrap(),
-    );
-    let db = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "status", "--json"])
-            .output()
-            .unwrap(),
-    );
-    let url = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "url"])
-            .output()
-            .unwrap(),
-    );
-    let stop = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "stop"])
-            .output()
-            .unwrap(),
-    );
-    let stopped = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "status", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let status = super::ferry_in(project.path(), &["status", "--json"]);
+    let db = super::ferry_in(project.path(), &["db", "status", "--json"]);
+    let url = super::ferry_in(project.path(), &["db", "url"]);
+    let stop = super::ferry_in(project.path(), &["db", "stop"]);
+    let stopped = super::ferry_in(project.path(), &["db", "status", "--json"]);
     // Any command starts it again, with the data kept.
-    let again = Run::from(
-        ferry_cmd(project.path())
-            .args(["status", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let again = super::ferry_in(project.path(), &["status", "--json"]);
     cleanup();
 
     status.assert_code(0);
@@ -78,12 +48,7 @@ fn with_no_database_configured_ferry_runs_its_own_postgres() {
 fn ephemeral_runs_on_a_throwaway_cluster() {
     let project = TestProject::new();
     project.write_migration("001_a.sql", "create table a (id int);");
-    let run = Run::from(
-        ferry_cmd(project.path())
-            .args(["--ephemeral", "up"])
-            .output()
-            .unwrap(),
-    );
+    let run = super::ferry_in(project.path(), &["--ephemeral", "up"]);
     run.assert_code(0);
     assert!(run.stderr.contains("throwaway"), "{}", run.stderr);
     assert!(
@@ -103,18 +68,8 @@ fn concurrent_first_runs_share_one_local_cluster_and_wait_works() {
         .into_iter()
         .map(|c| Run::from(c.wait_with_output().unwrap()))
         .collect();
-    let url = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "url"])
-            .output()
-            .unwrap(),
-    );
-    let stop = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "stop"])
-            .output()
-            .unwrap(),
-    );
+    let url = super::ferry_in(project.path(), &["db", "url"]);
+    let stop = super::ferry_in(project.path(), &["db", "stop"]);
     // A client that waits for the server: started while it is down, it connects once the
     // server is back.
     let url_text = url.stdout.trim().to_owned();
@@ -130,12 +85,7 @@ fn concurrent_first_runs_share_one_local_cluster_and_wait_works() {
         ],
     );
     std::thread::sleep(std::time::Duration::from_millis(700));
-    let start = Run::from(
-        ferry_cmd(project.path())
-            .args(["db", "start"])
-            .output()
-            .unwrap(),
-    );
+    let start = super::ferry_in(project.path(), &["db", "start"]);
     let waited = Run::from(waiting.wait_with_output().unwrap());
     let _ = ferry_cmd(project.path())
         .args(["db", "destroy", "--yes"])

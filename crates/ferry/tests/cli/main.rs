@@ -89,6 +89,12 @@ pub fn ferry_cmd(project: &Path) -> Command {
     cmd
 }
 
+/// Runs `ferry ARGS` in `project` with no target flag: the target comes from the project's
+/// ferry.toml, or ferry's own local PostgreSQL.
+pub fn ferry_in(project: &Path, args: &[&str]) -> Run {
+    Run::from(ferry_cmd(project).args(args).output().expect("run ferry"))
+}
+
 /// Starts `ferry ARGS` in `project` without waiting, its output captured.
 pub fn spawn_ferry(project: &Path, args: &[&str]) -> std::process::Child {
     ferry_cmd(project)

@@ -67,8 +67,7 @@ fn names_the_migration_whose_down_forgets_an_index() {
         "{diff}"
     );
 
-    let mut cmd = ferry_cmd(project.path());
-    let human = Run::from(cmd.arg("test").output().unwrap());
+    let human = super::ferry_in(project.path(), &["test"]);
     human.assert_code(1);
     assert!(
         human.stdout.contains("down 003 posts: ✅ schema restored"),

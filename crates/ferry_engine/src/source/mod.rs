@@ -134,6 +134,10 @@ pub struct Script {
     /// The file may switch the session's identity (`SET ROLE`, `SET SESSION AUTHORIZATION`,
     /// also inside a DO block), so ferry must switch back before writing its own tables.
     pub may_change_identity: bool,
+    /// The text mentions `set_config`, which can change session settings.
+    mentions_set_config: bool,
+    /// The text holds a word of the statements PostgreSQL refuses inside a transaction.
+    may_need_no_transaction: bool,
     directive_lines: Vec<String>,
     bytes_checksum: String,
     tokens_checksum: OnceLock<Checksum>,
@@ -202,9 +206,12 @@ impl Script {
         text: String,
     ) -> Result<Script, SourceError> {
         let (directives, directive_lines) = read_directives(path, &text)?;
-        register_secrets(&text);
+        // One lowercased copy answers every cheap question about the text.
         let lower = text.to_ascii_lowercase();
+        register_secrets(&text, &lower);
         let may_change_identity = lower.contains("role") || lower.contains("authorization");
+        let mentions_set_config = lower.contains("set_config");
+        let may_need_no_transaction = NO_TRANSACTION_WORDS.iter().any(|w| lower.contains(w));
         let bytes_checksum = format!("b1:{}", hex(&Sha256::digest(text.as_bytes())));
         Ok(Script {
             path: path.to_owned(),
@@ -212,6 +219,8 @@ impl Script {
             text: text.into(),
             directives,
             may_change_identity,
+            mentions_set_config,
+            may_need_no_transaction,
             directive_lines,
             bytes_checksum,
             tokens_checksum: OnceLock::new(),
@@ -237,7 +246,7 @@ impl Script {
     /// that holds a statement PostgreSQL refuses inside a transaction (`CREATE INDEX
     /// CONCURRENTLY`, `VACUUM`, …) and no BEGIN/COMMIT pair of its own runs without one.
     pub(crate) fn without_transaction_when_required(self) -> Script {
-        if self.directives.no_transaction || !self.may_need_no_transaction() {
+        if self.directives.no_transaction || !self.may_need_no_transaction {
             return self;
         }
         let required = match self.all_statements() {
@@ -254,25 +263,6 @@ impl Script {
         } else {
             self
         }
-    }
-
-    /// A cheap look for the words of the statements that cannot run in a transaction, so
-    /// that most files are not split when the folder is read.
-    fn may_need_no_transaction(&self) -> bool {
-        let lower = self.text.to_ascii_lowercase();
-        [
-            "concurrently",
-            "vacuum",
-            "database",
-            "tablespace",
-            "system",
-            "reindex",
-            "discard",
-            "cluster",
-            "subscription",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
     }
 
     /// sha256 of the raw bytes: equal means nothing at all changed.
@@ -319,7 +309,7 @@ impl Script {
     /// SELECT, DO, CALL and SET may run code that changes the session; those files are reset
     /// after.
     pub fn leaves_session_clean(&self) -> bool {
-        if self.may_change_identity || self.text.to_ascii_lowercase().contains("set_config") {
+        if self.may_change_identity || self.mentions_set_config {
             return false;
         }
         let Ok(statements) = self.statements() else {
@@ -345,9 +335,7 @@ impl Script {
 /// Registers the passwords a script sets (`CREATE ROLE … PASSWORD '…'`, user mappings,
 /// subscriptions) as secrets, so they never reach output or logs. Scanning is skipped for the
 /// files that cannot hold one.
-fn register_secrets(text: &str) {
-    let lower = text.to_ascii_lowercase();
-    // (Lowercased again by the caller; files are small and this runs once per file.)
+fn register_secrets(text: &str, lower: &str) {
     if !lower.contains("password") && !lower.contains("connection") {
         return;
     }
@@ -357,6 +345,20 @@ fn register_secrets(text: &str) {
 }
 
 const NO_TRANSACTION: &str = "ferry:no-transaction";
+
+/// Words of the statements that cannot run in a transaction: a cheap look, so that most files
+/// are not split when the folder is read.
+const NO_TRANSACTION_WORDS: &[&str] = &[
+    "concurrently",
+    "vacuum",
+    "database",
+    "tablespace",
+    "system",
+    "reindex",
+    "discard",
+    "cluster",
+    "subscription",
+];
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
