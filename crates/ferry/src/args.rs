@@ -96,6 +96,10 @@ pub enum Command {
     Test,
     /// Compare the database with the schema its applied migrations produce (exit 1 on drift).
     Drift(DriftArgs),
+    /// Print the DDL that turns one schema into another (exit 1 when they differ).
+    Diff(DiffArgs),
+    /// Write the next migration from the desired schema in ferry.toml (`schema = …`).
+    Generate(GenerateArgs),
     /// Write the next migration and its down script.
     New(NewArgs),
     /// Manage ferry's local PostgreSQL, or create/drop the configured database.
@@ -231,6 +235,26 @@ pub struct DriftArgs {
     /// local one (for a target whose major version or extensions the local server lacks).
     #[arg(long, value_name = "URL")]
     pub dev_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The schema to start from: a database URL (postgres://…), a .sql file, a folder of
+    /// .sql files, or a migrations folder in any layout ferry reads.
+    pub from: String,
+    /// The schema to reach, in any of the same forms.
+    pub to: String,
+    /// Compare only these schemas (repeat the flag for several).
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What the migration does, e.g. add_users_email.
+    pub name: String,
+    #[command(flatten)]
+    pub dry_run: DryRunArgs,
 }
 
 #[derive(Debug, Args)]

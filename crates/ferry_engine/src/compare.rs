@@ -25,6 +25,9 @@ fn without_column_order(catalog: &ferry_schema::Catalog) -> ferry_schema::Catalo
     for table in &mut catalog.tables {
         table.columns.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    for composite in &mut catalog.composites {
+        composite.attributes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     catalog
 }
 

@@ -96,6 +96,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Schema of ferry's own tables (default `ferry`).
     pub tracking_schema: String,
+    /// The desired schema, the source of truth `ferry generate` writes migrations towards:
+    /// a SQL file or a folder of them (`schema = "schema.sql"`), as written.
+    pub schema: Option<PathBuf>,
     /// Schemas the project's migrations create and own (default `["public"]`). `ferry reset`
     /// drops and recreates them, with the tracking schema, when a down script is missing.
     pub managed_schemas: Vec<String>,
@@ -204,6 +207,7 @@ struct RawConfig {
     layout: Option<crate::source::Layout>,
     database_url: Option<String>,
     tracking_schema: Option<String>,
+    schema: Option<PathBuf>,
     managed_schemas: Option<Vec<String>>,
     #[serde(default, deserialize_with = "de_opt_duration")]
     lock_timeout: Option<Duration>,
@@ -308,6 +312,7 @@ impl Config {
             layout: raw.layout,
             database_url: raw.database_url,
             tracking_schema: raw.tracking_schema.unwrap_or_else(|| "ferry".into()),
+            schema: raw.schema,
             managed_schemas: raw
                 .managed_schemas
                 .unwrap_or_else(|| vec!["public".to_owned()]),

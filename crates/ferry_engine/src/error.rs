@@ -54,6 +54,12 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    /// Building a schema from SQL on a throwaway database failed (`ferry diff`, `generate`).
+    #[error("building {what} failed: {}", failure.message)]
+    Build {
+        what: String,
+        failure: Box<crate::runner::MigrationFailure>,
+    },
 }
 
 fn refused_summary(problems: &[Problem]) -> String {

@@ -14,6 +14,8 @@
 //! - [`session`]: opening the target for a command; [`ops`]: one function per command.
 //! - [`roundtrip`]: `ferry test`, up → down → up proven on a throwaway database.
 //! - [`backup`]: pg_dump before `up --backup`, and `ferry restore`.
+//! - [`drift`]: the target against what its applied migrations produce; [`compare`]: models compared.
+//! - [`diff`]: `ferry diff` and `ferry generate`; [`materialize`]: schema files and folders built on a throwaway database.
 
 // Errors carry the server's full diagnostics (message, detail, hint, context, position) so
 // they can be rendered at the edge; they are rare and on cold paths, so their size is fine.
@@ -23,11 +25,13 @@ pub mod backup;
 pub mod compare;
 pub mod config;
 pub mod connect;
+pub mod diff;
 pub mod drift;
 pub mod env;
 pub mod error;
 pub mod history;
 pub mod log;
+pub mod materialize;
 pub mod ops;
 pub mod pg;
 pub mod plan;

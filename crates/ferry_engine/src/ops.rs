@@ -1,7 +1,7 @@
 //! One function per command: open the target, take the lock when changing anything, plan,
 //! run, and return a report. The binary's `commands/<cmd>.rs` call these and render the result.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -992,23 +992,48 @@ pub struct NewReport {
 }
 
 pub fn new_migration(ctx: &Context, name: &str) -> Result<NewReport, Error> {
+    let (dir, set) = next_migration(ctx, name)?;
+    let files = source::new_migration_files(&set, name, &now_digits());
+    let created = write_new_files(&dir, files, false)?;
+    Ok(NewReport {
+        schema_version: SCHEMA_VERSION,
+        created,
+    })
+}
+
+/// For a new migration named `name`: the migrations folder (created when missing) and what
+/// it holds. A name without letters or digits is refused.
+pub(crate) fn next_migration(ctx: &Context, name: &str) -> Result<(PathBuf, MigrationSet), Error> {
+    if name.trim().is_empty() || !name.chars().any(char::is_alphanumeric) {
+        return Err(Error::Usage(format!(
+            "migration name {name:?} has no letters or digits; use a name such as add_users_email"
+        )));
+    }
     let dir = ctx.migrations_dir();
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.clone(),
         source,
     })?;
     let set = source::discover_as(&dir, ctx.config.layout)?;
-    if name.trim().is_empty() || !name.chars().any(char::is_alphanumeric) {
-        return Err(Error::Usage(format!(
-            "migration name {name:?} has no letters or digits; use a name such as add_users_email"
-        )));
-    }
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+    Ok((dir, set))
+}
+
+/// The current UTC time as digits, `YYYYMMDDHHMMSS`: timestamp versions.
+pub(crate) fn now_digits() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .chars()
         .filter(char::is_ascii_digit)
-        .collect::<String>();
-    let files = source::new_migration_files(&set, name, &now);
+        .collect()
+}
+
+/// Writes new migration files under `dir` (paths relative to it), refusing before writing
+/// anything when one exists already; with `dry_run`, only checks. Returns the full paths.
+pub(crate) fn write_new_files(
+    dir: &Path,
+    files: Vec<(PathBuf, String)>,
+    dry_run: bool,
+) -> Result<Vec<PathBuf>, Error> {
     for (path, _) in &files {
         let path = dir.join(path);
         if path.exists() {
@@ -1018,20 +1043,19 @@ pub fn new_migration(ctx: &Context, name: &str) -> Result<NewReport, Error> {
     let mut created = Vec::new();
     for (path, text) in files {
         let path = dir.join(path);
-        let io = |source| Error::Io {
-            path: path.clone(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
+        if !dry_run {
+            let io = |source| Error::Io {
+                path: path.clone(),
+                source,
+            };
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&path, text).map_err(io)?;
         }
-        std::fs::write(&path, text).map_err(io)?;
         created.push(path);
     }
-    Ok(NewReport {
-        schema_version: SCHEMA_VERSION,
-        created,
-    })
+    Ok(created)
 }
 
 /// `ferry db start | stop | status | url | destroy`: ferry's local PostgreSQL for this project.

@@ -33,6 +33,9 @@ pub struct TargetArgs {
 /// Overrides of ferry.toml from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// What relative paths on the command line are relative to (`-C`, or the current
+    /// directory).
+    pub base_dir: PathBuf,
     pub dir: Option<PathBuf>,
     pub log_dir: Option<PathBuf>,
     pub lock_wait: Option<Duration>,

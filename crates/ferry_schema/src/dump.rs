@@ -280,7 +280,7 @@ pub fn dump(catalog: &Catalog) -> String {
     out
 }
 
-fn domain(d: &Domain) -> String {
+pub(crate) fn domain(d: &Domain) -> String {
     let mut text = format!(
         "CREATE DOMAIN {} AS {}",
         qualified(&d.schema, &d.name),
@@ -302,7 +302,7 @@ fn domain(d: &Domain) -> String {
     text
 }
 
-fn sequence_options(
+pub(crate) fn sequence_options(
     start: i64,
     increment: i64,
     min: i64,
@@ -316,11 +316,11 @@ fn sequence_options(
     )
 }
 
-fn function(f: &Function) -> String {
+pub(crate) fn function(f: &Function) -> String {
     format!("{};", f.definition.trim_end())
 }
 
-fn column(c: &Column) -> String {
+pub(crate) fn column(c: &Column) -> String {
     let mut text = format!("    {} {}", ident(&c.name), c.data_type);
     if let Some(collation) = &c.collation {
         let _ = write!(text, " COLLATE {collation}");
@@ -358,7 +358,7 @@ fn column(c: &Column) -> String {
     text
 }
 
-fn table(t: &Table) -> String {
+pub(crate) fn table(t: &Table) -> String {
     let name = qualified(&t.schema, &t.name);
     let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
     let mut text = match &t.partition_of {
@@ -386,7 +386,7 @@ fn table(t: &Table) -> String {
     text
 }
 
-fn view(v: &View) -> String {
+pub(crate) fn view(v: &View) -> String {
     let kind = if v.materialized {
         "MATERIALIZED VIEW"
     } else {
@@ -404,7 +404,7 @@ fn view(v: &View) -> String {
     text
 }
 
-fn policy(table: &str, p: &Policy) -> String {
+pub(crate) fn policy(table: &str, p: &Policy) -> String {
     let mut text = format!(
         "CREATE POLICY {} ON {table} AS {} FOR {} TO {}",
         ident(&p.name),
@@ -416,18 +416,25 @@ fn policy(table: &str, p: &Policy) -> String {
         p.command,
         p.roles.join(", ")
     );
+    text.push_str(&policy_expressions(p));
+    text.push(';');
+    text
+}
+
+/// A policy's ` USING (…) WITH CHECK (…)`, each when it has one.
+pub(crate) fn policy_expressions(p: &Policy) -> String {
+    let mut text = String::new();
     if let Some(using) = &p.using {
         let _ = write!(text, " USING ({using})");
     }
     if let Some(check) = &p.with_check {
         let _ = write!(text, " WITH CHECK ({check})");
     }
-    text.push(';');
     text
 }
 
 /// Tables in model order, except that a partition comes after its parent.
-fn tables_in_order(tables: &[Table]) -> Vec<&Table> {
+pub(crate) fn tables_in_order(tables: &[Table]) -> Vec<&Table> {
     let mut done: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut order = Vec::with_capacity(tables.len());
     let mut left: Vec<&Table> = tables.iter().collect();
@@ -453,7 +460,7 @@ fn tables_in_order(tables: &[Table]) -> Vec<&Table> {
 }
 
 /// Views in dependency order (Kahn's algorithm, ties in model order, i.e. by schema and name).
-fn views_in_order(views: &[View]) -> Vec<&View> {
+pub(crate) fn views_in_order(views: &[View]) -> Vec<&View> {
     let names: Vec<String> = views
         .iter()
         .map(|v| qualified(&v.schema, &v.name))
@@ -710,19 +717,8 @@ mod tests {
 
     fn tbl(name: &str, columns: Vec<Column>) -> Table {
         Table {
-            schema: "public".to_owned(),
-            name: name.to_owned(),
-            unlogged: false,
-            options: Vec::new(),
             columns,
-            partition_by: None,
-            partition_of: None,
-            constraints: Vec::new(),
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            rls_enabled: false,
-            rls_forced: false,
-            policies: Vec::new(),
+            ..Table::empty("public", name)
         }
     }
 

@@ -4,6 +4,7 @@
 //! - [`model`]: the typed model ([`Catalog`]), serialisable, comparable with `==`.
 //! - [`catalog`]: reading a live database into the model (queries in `src/queries/*.sql`).
 //! - [`dump`]: the model as canonical SQL that replays into an empty database.
+//! - [`diff`]: the DDL that turns one model into another.
 //!
 //! Never prints; errors are [`Error`].
 
@@ -11,8 +12,10 @@
 #![allow(clippy::result_large_err)]
 
 pub mod catalog;
+pub mod diff;
 pub mod dump;
 pub mod model;
+pub mod scope;
 
 pub use catalog::{ReadOptions, read};
 pub use dump::dump;

@@ -231,6 +231,27 @@ pub struct Table {
     pub policies: Vec<Policy>,
 }
 
+impl Table {
+    /// A table with no columns and nothing on it.
+    pub fn empty(schema: &str, name: &str) -> Table {
+        Table {
+            schema: schema.to_owned(),
+            name: name.to_owned(),
+            unlogged: false,
+            options: Vec::new(),
+            columns: Vec::new(),
+            partition_by: None,
+            partition_of: None,
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            rls_enabled: false,
+            rls_forced: false,
+            policies: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub schema: String,

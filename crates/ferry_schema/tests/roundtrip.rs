@@ -63,13 +63,13 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE FUNCTION app.user_name(u app.users) RETURNS text LANGUAGE sql STABLE AS 'SELECT u.name';
-CREATE FUNCTION app.count_users() RETURNS bigint LANGUAGE sql STABLE
-BEGIN ATOMIC SELECT count(*) FROM app.users; END;
 CREATE PROCEDURE app.noop(INOUT x integer) LANGUAGE plpgsql AS $$ BEGIN x := x; END $$;
 CREATE FUNCTION app.secret() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS 'SELECT 1';
 CREATE TRIGGER users_touch BEFORE UPDATE ON app.users FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION app.touch();
 CREATE TRIGGER orders_touch AFTER INSERT OR DELETE ON app.orders FOR EACH STATEMENT EXECUTE FUNCTION app.touch();
 ALTER TABLE app.orders DISABLE TRIGGER orders_touch;
+CREATE FUNCTION app.log_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER events_log AFTER INSERT ON app.events FOR EACH ROW EXECUTE FUNCTION app.log_event();
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.users FORCE ROW LEVEL SECURITY;
 CREATE POLICY users_own ON app.users FOR UPDATE TO ferry_schema_reader, CURRENT_USER
@@ -97,6 +97,38 @@ GRANT EXECUTE ON FUNCTION app.secret() TO ferry_schema_reader;
 REVOKE USAGE ON TYPE app.mood FROM PUBLIC;
 "#;
 
+/// What [`EVERYTHING`] adds from PostgreSQL 14 on.
+const SINCE_14: &str = r#"
+CREATE FUNCTION app.count_users() RETURNS bigint LANGUAGE sql STABLE
+BEGIN ATOMIC SELECT count(*) FROM app.users; END;
+"#;
+
+/// What [`EVERYTHING`] adds from PostgreSQL 18 on.
+const SINCE_18: &str = r#"
+CREATE TABLE app.v18 (
+    a integer CONSTRAINT v18_a_required NOT NULL,
+    b integer GENERATED ALWAYS AS (a * 2) VIRTUAL,
+    CONSTRAINT v18_a_check CHECK (a > 0) NOT ENFORCED
+);
+"#;
+
+/// The major of the server the tests run on (`FERRY_TEST_PG_BIN` picks another).
+fn major() -> u32 {
+    ferry_test_support::cluster().major()
+}
+
+/// [`EVERYTHING`] with what the server's major adds.
+fn everything() -> String {
+    let mut sql = EVERYTHING.to_owned();
+    if major() >= 14 {
+        sql.push_str(SINCE_14);
+    }
+    if major() >= 18 {
+        sql.push_str(SINCE_18);
+    }
+    sql
+}
+
 fn model(db: &TestDb) -> Result<Catalog, Error> {
     read(&mut db.client(), &ReadOptions::default())
 }
@@ -120,7 +152,7 @@ fn assert_round_trip(db: &TestDb) -> (Catalog, String) {
 #[test]
 fn every_supported_kind_round_trips_byte_identical() {
     let db = fresh_db();
-    db.client().batch_execute(EVERYTHING).unwrap();
+    db.client().batch_execute(&everything()).unwrap();
     let (model, text) = assert_round_trip(&db);
 
     let users = model.tables.iter().find(|t| t.name == "users").unwrap();
@@ -166,8 +198,27 @@ fn every_supported_kind_round_trips_byte_identical() {
         "REVOKE EXECUTE ON FUNCTION app.secret() FROM PUBLIC;",
         "GRANT INSERT ON TABLE app.users TO ferry_schema_reader WITH GRANT OPTION;",
         "COMMENT ON TABLE app.users IS 'people; it''s them';",
+        // The partitions' clones of a row trigger come with it.
+        "CREATE TRIGGER events_log AFTER INSERT ON app.events FOR EACH ROW EXECUTE FUNCTION app.log_event();",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert_eq!(
+        text.matches("CREATE TRIGGER events_log").count(),
+        1,
+        "{text}"
+    );
+    if major() >= 14 {
+        assert!(text.contains("BEGIN ATOMIC"), "{text}");
+    }
+    if major() >= 18 {
+        for expected in [
+            "    a integer NOT NULL,",
+            "    b integer GENERATED ALWAYS AS ((a * 2)) VIRTUAL",
+            "ALTER TABLE app.v18 ADD CONSTRAINT v18_a_check CHECK ((a > 0)) NOT ENFORCED;",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
     }
     // Views in dependency order: a_top reads z_base.
     assert!(
@@ -245,6 +296,70 @@ fn unsupported_kinds_are_errors_naming_the_object() {
                 assert_eq!((k.as_str(), n.as_str()), (kind, name), "{sql}");
             }
             other => panic!("{sql}: expected an unsupported {kind}, got {other:?}"),
+        }
+    }
+}
+
+/// NOT NULL is a column's `not_null` on every major. PostgreSQL 18 also keeps it as a named
+/// constraint (`<table>_<column>_not_null`, or the name given, kept when the table is
+/// renamed); the model leaves the name out, as there is none before 18, so both tables
+/// below read the same, on every major.
+#[test]
+fn not_null_is_a_column_property_whatever_its_name() {
+    let named = fresh_db();
+    named.execute(
+        "CREATE TABLE t (id int PRIMARY KEY, a int CONSTRAINT a_required NOT NULL, b int NOT NULL, c int);
+         ALTER TABLE t ALTER c SET NOT NULL;
+         ALTER TABLE t RENAME TO u;
+         CREATE DOMAIN d AS int CONSTRAINT d_required NOT NULL;",
+    );
+    let plain = fresh_db();
+    plain.execute(
+        "CREATE TABLE u (id int CONSTRAINT t_pkey PRIMARY KEY, a int NOT NULL, b int NOT NULL, c int NOT NULL);
+         CREATE DOMAIN d AS int NOT NULL;",
+    );
+    let (m, text) = assert_round_trip(&named);
+    let u = &m.tables[0];
+    assert!(u.columns.iter().all(|c| c.not_null), "{u:?}");
+    let names: Vec<_> = u.constraints.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["t_pkey"], "NOT NULL is no table constraint");
+    assert!(m.domains[0].not_null && m.domains[0].constraints.is_empty());
+    assert_eq!(m, model(&plain).unwrap());
+    assert!(!text.contains("a_required"), "{text}");
+}
+
+/// PostgreSQL 18's NOT NULL constraints can be NOT VALID or NO INHERIT, which a column's
+/// `not_null` cannot say: rather than dump them as plain NOT NULL, reading stops and names
+/// them.
+#[test]
+fn not_null_constraints_the_model_cannot_hold_are_named() {
+    if major() < 18 {
+        return;
+    }
+    for (sql, kind, name) in [
+        (
+            "CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT a_nn NOT NULL a NOT VALID",
+            "NOT VALID not-null constraint",
+            "a_nn on public.t",
+        ),
+        (
+            "CREATE TABLE t (a int CONSTRAINT a_nn NOT NULL NO INHERIT)",
+            "NO INHERIT not-null constraint",
+            "a_nn on public.t",
+        ),
+    ] {
+        let db = fresh_db();
+        db.execute(sql);
+        match model(&db) {
+            Err(Error::UnsupportedObject { kind: k, name: n }) => {
+                assert_eq!((k.as_str(), n.as_str()), (kind, name), "{sql}");
+            }
+            other => panic!("{sql}: expected an unsupported {kind}, got {other:?}"),
+        }
+        // Once validated, it is a plain NOT NULL.
+        if sql.contains("NOT VALID") {
+            db.execute("ALTER TABLE t VALIDATE CONSTRAINT a_nn");
+            assert!(model(&db).unwrap().tables[0].columns[0].not_null);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The test process's shared PostgreSQL server.
 
+use std::env;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::mpsc;
@@ -17,6 +18,12 @@ pub const PASSWORD_ROLE: &str = "ferry_pw";
 /// The password of [`PASSWORD_ROLE`].
 pub const PASSWORD: &str = "ferry-test-pw";
 
+/// A directory holding `initdb`, `pg_ctl` and `postgres` of the PostgreSQL to test against
+/// instead of the machine's own (`scripts/test.sh` points it at each extra major that
+/// `scripts/setup.sh` installs). Set on purpose, so binaries missing there fail the tests
+/// rather than fall back to the machine's.
+pub const FERRY_TEST_PG_BIN: &str = "FERRY_TEST_PG_BIN";
+
 /// The server all tests of this process share. Get it with [`cluster`].
 #[derive(Debug)]
 pub struct TestCluster {
@@ -32,14 +39,38 @@ static TEARDOWN: OnceLock<Teardown> = OnceLock::new();
 /// # Panics
 /// If PostgreSQL cannot be found or started; the message says why and what to do.
 pub fn cluster() -> &'static TestCluster {
-    CLUSTER.get_or_init(|| match start() {
-        Ok(cluster) => cluster,
-        Err(e) => panic!("the test PostgreSQL server did not start: {e}"),
+    CLUSTER.get_or_init(|| {
+        let bins = binaries().unwrap_or_else(|e| panic!("{e}"));
+        match start(bins) {
+            Ok(cluster) => cluster,
+            Err(e) => panic!("the test PostgreSQL server did not start: {e}"),
+        }
     })
 }
 
-fn start() -> Result<TestCluster, ClusterError> {
-    let bins = PgBinaries::find()?;
+/// The server binaries to test with: [`FERRY_TEST_PG_BIN`]'s, else the machine's.
+fn binaries() -> Result<PgBinaries, String> {
+    let Some(dir) = env::var_os(FERRY_TEST_PG_BIN).filter(|v| !v.is_empty()) else {
+        return PgBinaries::find()
+            .map_err(|e| format!("the test PostgreSQL server did not start: {e}"));
+    };
+    let dir = PathBuf::from(dir);
+    PgBinaries::at(&dir).map_err(|e| {
+        let why = match e {
+            ClusterError::NotABinDir { reason, .. } => reason,
+            other => other.to_string(),
+        };
+        format!(
+            "{FERRY_TEST_PG_BIN}={} is not a usable PostgreSQL bin directory ({why}); run \
+             `scripts/setup.sh` to install the PostgreSQL majors the tests run on \
+             (`scripts/test.sh` says where they go), or unset {FERRY_TEST_PG_BIN} to test \
+             against the machine's PostgreSQL",
+            dir.display()
+        )
+    })
+}
+
+fn start(bins: PgBinaries) -> Result<TestCluster, ClusterError> {
     let opts = EphemeralOptions {
         listen_addresses: Some("127.0.0.1".to_owned()),
         port: None,
@@ -82,9 +113,12 @@ fn start() -> Result<TestCluster, ClusterError> {
     sys::at_exit(teardown_at_exit);
 
     let mut client = server.connect("postgres")?;
+    // Before PostgreSQL 14 passwords are stored as md5 by default, which a scram-sha-256
+    // line in pg_hba.conf rejects.
     client
         .batch_execute(&format!(
-            "CREATE ROLE {PASSWORD_ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}'"
+            "SET password_encryption = 'scram-sha-256';
+             CREATE ROLE {PASSWORD_ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}'"
         ))
         .map_err(|e| ClusterError::Connect {
             target: server.url("postgres"),
@@ -112,6 +146,11 @@ impl TestCluster {
 
     pub fn bins(&self) -> &PgBinaries {
         &self.bins
+    }
+
+    /// The server's major version: 15 for 15.14.
+    pub fn major(&self) -> u32 {
+        self.bins.major
     }
 
     pub fn data_dir(&self) -> &Path {

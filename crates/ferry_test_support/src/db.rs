@@ -19,6 +19,19 @@ pub struct TestDb {
 /// # Panics
 /// If the server cannot be started or the database cannot be created.
 pub fn fresh_db() -> TestDb {
+    create_db("")
+}
+
+/// Creates a database that is a copy of `template` (schema and data). Nothing may be
+/// connected to `template` meanwhile.
+///
+/// # Panics
+/// If the database cannot be created.
+pub fn copy_of(template: &TestDb) -> TestDb {
+    create_db(&format!(" TEMPLATE {}", template.name))
+}
+
+fn create_db(options: &str) -> TestDb {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     let name = format!(
         "t_{}_{}",
@@ -27,8 +40,8 @@ pub fn fresh_db() -> TestDb {
     );
     let mut admin = cluster().admin_client();
     admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap_or_else(|e| panic!("CREATE DATABASE {name} failed: {e}"));
+        .batch_execute(&format!("CREATE DATABASE {name}{options}"))
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}{options} failed: {e}"));
     TestDb { name }
 }
 
@@ -132,23 +145,71 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(mut admin) = cluster().config("postgres").connect(postgres::NoTls) {
+        let Ok(mut admin) = cluster().config("postgres").connect(postgres::NoTls) else {
+            return;
+        };
+        let name = &self.name;
+        if cluster().major() >= 13 {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            return;
+        }
+        // Before PostgreSQL 13 there is no `WITH (FORCE)`: end the sessions, and retry
+        // while they are still on their way out. (Two calls: one simple query holding both
+        // would be one transaction, where DROP DATABASE cannot run.)
+        for _ in 0..50 {
             let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
             ));
+            if admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                .is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 }
 
-/// pg_dump of the server's own installation (same major), else the one on `PATH`.
+/// pg_dump of the server's own installation (same major), else the one on `PATH` if it is
+/// as new as the server (pg_dump refuses newer servers).
+///
+/// # Panics
+/// If neither is there: the test needs a pg_dump the server binaries in use do not have
+/// (the PostgreSQL majors `FERRY_TEST_PG_BIN` points at ship no client tools).
 fn pg_dump() -> PathBuf {
-    let own = cluster().bins().tool("pg_dump");
+    let bins = cluster().bins();
+    let own = bins.tool("pg_dump");
     if own.is_file() {
-        own
-    } else {
-        PathBuf::from("pg_dump")
+        return own;
     }
+    let on_path = Command::new("pg_dump").arg("--version").output().ok();
+    let path_major = on_path
+        .as_ref()
+        .filter(|out| out.status.success())
+        .and_then(|out| major_of(&String::from_utf8_lossy(&out.stdout)));
+    match path_major {
+        Some(major) if major >= bins.major => PathBuf::from("pg_dump"),
+        _ => panic!(
+            "this test needs pg_dump {} or newer: {} has none and the pg_dump on PATH is {}; \
+             compare schemas with ferry_schema's model instead, or run the test without \
+             FERRY_TEST_PG_BIN",
+            bins.major,
+            bins.bin_dir.display(),
+            path_major.map_or_else(|| "missing".to_owned(), |m| format!("version {m}")),
+        ),
+    }
+}
+
+/// `pg_dump (PostgreSQL) 15.14 (Debian …)` → 15.
+fn major_of(version_output: &str) -> Option<u32> {
+    let (_, rest) = version_output.split_once("(PostgreSQL)")?;
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 fn clean_dump(dump: &str) -> String {
@@ -172,6 +233,16 @@ fn clean_dump(dump: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pg_dump_majors_are_read() {
+        assert_eq!(
+            major_of("pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\n"),
+            Some(15)
+        );
+        assert_eq!(major_of("pg_dump (PostgreSQL) 18beta1"), Some(18));
+        assert_eq!(major_of("something else"), None);
+    }
 
     #[test]
     fn dump_noise_is_removed() {

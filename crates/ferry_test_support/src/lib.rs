@@ -33,6 +33,12 @@
 //!   the temp directory when `/dev/shm` is small).
 //! - **As root** (CI, containers) the server runs as the `postgres` OS user, which owns
 //!   its directories; see [`ferry_engine::pg`].
+//! - **Which PostgreSQL.** The machine's server binaries ([`ferry_engine::pg::PgBinaries::find`]),
+//!   or those in the directory [`FERRY_TEST_PG_BIN`] names: `scripts/test.sh` runs the
+//!   catalog tests once more on each other major `scripts/setup.sh` installs. Those ship
+//!   the server only, so a test meant to run there must not need pg_dump or psql
+//!   ([`TestDb::schema_dump`] panics, saying why, when the only pg_dump there is is older
+//!   than the server); [`TestCluster::major`] tells a test which major it runs on.
 //!
 //! # cargo test and cargo-nextest
 //! Both work. `cargo test` is fastest: one server per test binary. cargo-nextest runs each
@@ -44,6 +50,6 @@ mod db;
 mod project;
 mod sys;
 
-pub use cluster::{PASSWORD, PASSWORD_ROLE, TestCluster, cluster};
-pub use db::{TestDb, fresh_db};
+pub use cluster::{FERRY_TEST_PG_BIN, PASSWORD, PASSWORD_ROLE, TestCluster, cluster};
+pub use db::{TestDb, copy_of, fresh_db};
 pub use project::TestProject;

@@ -3,9 +3,11 @@
 
 mod baseline;
 mod db;
+mod diff;
 mod down;
 mod drift;
 mod dump;
+mod generate;
 mod history;
 mod new;
 mod redo;
@@ -72,6 +74,12 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
         Command::Verify => with_context(&cli.global, out, "verify", false, |ctx| {
             verify::run(ctx, out)
         }),
+        Command::Diff(args) => with_context(&cli.global, out, "diff", false, |ctx| {
+            diff::run(ctx, args, out)
+        }),
+        Command::Generate(args) => with_context(&cli.global, out, "generate", false, |ctx| {
+            generate::run(ctx, args, out)
+        }),
         Command::New(args) => with_context(&cli.global, out, "new", false, |ctx| {
             new::run(ctx, args, out)
         }),
@@ -120,6 +128,7 @@ fn with_context(
     };
     let config = Config::discover(&start, global.config.as_deref())?;
     let overrides = Overrides {
+        base_dir: start.clone(),
         dir: global.dir.as_ref().map(|d| absolute(&start, d)),
         log_dir: global.log_dir.as_ref().map(|d| absolute(&start, d)),
         lock_wait: global.lock_wait,
@@ -220,6 +229,10 @@ pub fn report_error(out: Output, err: &Error) {
                 out.error("nothing was run");
             }
         }
+        Error::Build { what, failure } => {
+            out.error(&format!("error: building {what} failed"));
+            out.error(&diagnostic::failure(&out, failure));
+        }
         other => {
             let mut text = format!("error: {other}");
             let mut source = std::error::Error::source(other);
@@ -253,6 +266,7 @@ fn error_kind(err: &Error) -> &'static str {
         Error::Io { .. } => "io",
         Error::Usage(_) => "usage",
         Error::Backup(_) => "backup",
+        Error::Build { .. } => "build",
         _ => "other",
     }
 }

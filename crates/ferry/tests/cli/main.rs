@@ -3,10 +3,12 @@
 
 mod backup;
 mod concurrency;
+mod diff;
 mod drift;
 mod dump;
 mod errors;
 mod examples;
+mod generate;
 mod layouts;
 mod lifecycle;
 mod local;

@@ -1,5 +1,7 @@
 -- Table constraints declared on the table itself: not those a partition inherits from its
--- parent (conparentid, conislocal), not NOT NULL (a column property; PostgreSQL 18 lists them).
+-- parent (conparentid, conislocal), not NOT NULL. PostgreSQL 18 lists NOT NULL here too
+-- (contype 'n', named `<table>_<column>_not_null` unless given a name); the model keeps it
+-- as the column's `not_null`, as on every other major, and not its name (see catalog.rs).
 select n.nspname, c.relname::text, con.conname::text, con.contype::text,
        pg_catalog.pg_get_constraintdef(con.oid)
 from pg_catalog.pg_constraint con

@@ -106,6 +106,16 @@
     where a.oid >= 16384
       and not exists (select 1 from pg_catalog.pg_depend d where d.classid = 'pg_catalog.pg_am'::regclass and d.objid = a.oid and d.deptype = 'e')
     union all
+    -- PostgreSQL 18 keeps NOT NULL as named constraints. The model holds it as the column's
+    -- `not_null` (names are not kept: they do not exist before 18), which cannot say NOT VALID
+    -- or NO INHERIT.
+    select case when not con.convalidated then 'NOT VALID not-null constraint'
+                else 'NO INHERIT not-null constraint' end,
+           pg_catalog.quote_ident(con.conname) || ' on ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+    from pg_catalog.pg_constraint con join pg_catalog.pg_class c on c.oid = con.conrelid join ns n on n.oid = c.relnamespace
+    where con.contype = 'n' and (not con.convalidated or con.connoinherit)
+      and not exists (select 1 from pg_catalog.pg_depend d where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+    union all
     select 'default privileges', coalesce(pg_catalog.quote_ident(n.nspname) || ' ', '') || 'for ' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.defaclrole))
     from pg_catalog.pg_default_acl a left join pg_catalog.pg_namespace n on n.oid = a.defaclnamespace
 )
