@@ -140,7 +140,15 @@ pub fn dump(catalog: &Catalog) -> String {
         "tables",
         tables_in_order(&catalog.tables)
             .into_iter()
-            .map(table)
+            .flat_map(|t| {
+                let parent = t.partition_of.as_ref().and_then(|p| {
+                    catalog
+                        .tables
+                        .iter()
+                        .find(|x| x.schema == p.parent_schema && x.name == p.parent)
+                });
+                std::iter::once(table(t)).chain(partition_overrides(t, parent))
+            })
             .collect(),
     );
     let mut constraints = Vec::new();
@@ -384,6 +392,32 @@ pub(crate) fn table(t: &Table) -> String {
     }
     text.push(';');
     text
+}
+
+/// What a partition sets on its columns beyond what it copies from its parent when it is
+/// created (`PARTITION OF` copies NOT NULL and defaults): its own NOT NULL, its own default.
+pub(crate) fn partition_overrides(t: &Table, parent: Option<&Table>) -> Vec<String> {
+    let (Some(_), Some(parent)) = (&t.partition_of, parent) else {
+        return Vec::new();
+    };
+    let name = qualified(&t.schema, &t.name);
+    let mut out = Vec::new();
+    for c in &t.columns {
+        let Some(p) = parent.columns.iter().find(|p| p.name == c.name) else {
+            continue;
+        };
+        let alter = format!("ALTER TABLE {name} ALTER COLUMN {}", ident(&c.name));
+        if c.not_null && !p.not_null {
+            out.push(format!("{alter} SET NOT NULL;"));
+        }
+        if c.generated.is_none() && c.default != p.default {
+            out.push(match &c.default {
+                Some(default) => format!("{alter} SET DEFAULT {default};"),
+                None => format!("{alter} DROP DEFAULT;"),
+            });
+        }
+    }
+    out
 }
 
 pub(crate) fn view(v: &View) -> String {

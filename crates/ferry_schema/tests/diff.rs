@@ -375,6 +375,8 @@ fn partitions_attach_detach_and_rebuild() {
         CREATE TABLE log_a PARTITION OF log FOR VALUES IN ('a');";
     let b = "CREATE TABLE ev (at date NOT NULL, kind text) PARTITION BY RANGE (at);
         CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-06-01');
+        ALTER TABLE ev_2024 ALTER COLUMN kind SET NOT NULL;
+        ALTER TABLE ev_2024 ALTER COLUMN kind SET DEFAULT 'x';
         CREATE TABLE ev_2025 (at date NOT NULL, kind text);
         CREATE TABLE loose PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
         CREATE TABLE log (at date, kind text) PARTITION BY RANGE (at);

@@ -50,6 +50,8 @@ CREATE TABLE app.events (at date NOT NULL, kind text, payload jsonb) PARTITION B
 CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') PARTITION BY LIST (kind);
 CREATE TABLE app.events_2024_a PARTITION OF app.events_2024 FOR VALUES IN ('a');
 CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;
+ALTER TABLE app.events_default ALTER COLUMN kind SET NOT NULL;
+ALTER TABLE app.events_default ALTER COLUMN kind SET DEFAULT 'other';
 CREATE INDEX events_at ON app.events (at);
 ALTER TABLE app.events ADD CONSTRAINT events_kind_check CHECK (kind <> '');
 CREATE VIEW app.z_base AS SELECT id, name FROM app.users WHERE id > 0;
@@ -190,7 +192,7 @@ fn every_supported_kind_round_trips_byte_identical() {
         "ALTER TABLE app.users ADD CONSTRAINT users_email_key UNIQUE (email) DEFERRABLE INITIALLY DEFERRED;",
         "ON UPDATE SET NULL ON DELETE CASCADE DEFERRABLE;",
         "CREATE TABLE app.events_2024_a PARTITION OF app.events_2024 FOR VALUES IN ('a');",
-        "CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;",
+        "CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;\nALTER TABLE app.events_default ALTER COLUMN kind SET NOT NULL;\nALTER TABLE app.events_default ALTER COLUMN kind SET DEFAULT 'other'::text;",
         "CREATE INDEX events_at ON app.events USING btree (at);",
         "ALTER SEQUENCE app.users_serial_no_seq OWNED BY app.users.serial_no;",
         "ALTER TABLE app.orders DISABLE TRIGGER orders_touch;",

@@ -20,12 +20,23 @@ impl Plan<'_> {
                 .find(|b| b.schema == t.schema && b.name == t.name)
                 .cloned();
             match &old {
-                None => self.push(
-                    Phase::CreateTables,
-                    Action::Create,
-                    format!("table {}", q(&t.schema, &t.name)),
-                    dump::table(t),
-                ),
+                None => {
+                    let parent = t.partition_of.as_ref().and_then(|p| {
+                        to.tables
+                            .iter()
+                            .find(|x| x.schema == p.parent_schema && x.name == p.parent)
+                    });
+                    let object = format!("table {}", q(&t.schema, &t.name));
+                    self.push(
+                        Phase::CreateTables,
+                        Action::Create,
+                        object.clone(),
+                        dump::table(t),
+                    );
+                    for sql in dump::partition_overrides(t, parent) {
+                        self.push(Phase::CreateTables, Action::Alter, object.clone(), sql);
+                    }
+                }
                 Some(old) => self.alter_table(old, t),
             }
             self.table_parts(old.as_ref(), t);
@@ -65,8 +76,29 @@ impl Plan<'_> {
             self.push(Phase::AlterTables, Action::Alter, object.clone(), sql);
         }
 
-        // Partitions: a column of a partition is its parent's column.
-        if old.partition_of.is_none() || new.partition_of.is_none() {
+        // A column of a partition is its parent's column, but for its own NOT NULL and
+        // default (a change on the parent reaches its partitions: repeating it is a no-op).
+        if old.partition_of.is_some() && new.partition_of.is_some() {
+            for column in &new.columns {
+                if let Some(before) = old.columns.iter().find(|c| c.name == column.name) {
+                    let alter = format!("ALTER TABLE {name} ALTER COLUMN {}", id(&column.name));
+                    let mut statements = Vec::new();
+                    if before.not_null != column.not_null {
+                        let verb = if column.not_null { "SET" } else { "DROP" };
+                        statements.push(format!("{alter} {verb} NOT NULL;"));
+                    }
+                    if column.generated.is_none() && before.default != column.default {
+                        statements.push(match &column.default {
+                            Some(default) => format!("{alter} SET DEFAULT {default};"),
+                            None => format!("{alter} DROP DEFAULT;"),
+                        });
+                    }
+                    for sql in statements {
+                        self.push(Phase::AlterTables, Action::Alter, object.clone(), sql);
+                    }
+                }
+            }
+        } else {
             for column in &new.columns {
                 match old.columns.iter().find(|c| c.name == column.name) {
                     Some(before) => self.alter_column(&name, before, column),
