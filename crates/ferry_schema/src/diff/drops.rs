@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::rebuild::{Key2, Rebuilds, function_key};
-use super::{Action, Phase, Plan, function_object, id, q};
+use super::{Action, Phase, Plan, function_object, id, mentions, q};
 use crate::dump::views_in_order;
 use crate::model::*;
 
@@ -37,6 +37,7 @@ impl Plan<'_> {
         self.drop_columns(r, &dropped_tables);
         self.drop_functions(r);
         self.drop_tables(&dropped_tables);
+        self.drop_sequences();
         self.rename_rebuilt_types(r);
     }
 
@@ -148,6 +149,7 @@ impl Plan<'_> {
         let mut foreign_keys = Vec::new();
         let mut others = Vec::new();
         let mut indexes = Vec::new();
+        let mut attach_ready = Vec::new();
         for t in &mut self.base.tables {
             let key = (t.schema.clone(), t.name.clone());
             let name = q(&t.schema, &t.name);
@@ -156,7 +158,22 @@ impl Plan<'_> {
                 .tables
                 .iter()
                 .find(|n| n.schema == t.schema && n.name == t.name);
+            // A table about to become a partition keeps the CHECK constraints its new
+            // parent has: ATTACH requires them, then counts them as the parent's.
+            let attaching =
+                new.is_some_and(|n| n.partition_of.is_some() && n.partition_of != t.partition_of);
+            let parent_checks = match new {
+                Some(n) if attaching && !table_dropped => super::parent_checks(to, n),
+                _ => Vec::new(),
+            };
             t.constraints.retain(|c| {
+                if parent_checks
+                    .iter()
+                    .any(|p| p.name == c.name && p.definition == c.definition)
+                {
+                    attach_ready.push((t.schema.clone(), t.name.clone(), c.name.clone()));
+                    return false;
+                }
                 let keep = if table_dropped {
                     // A foreign key from a dropped table to one that stays would hold that
                     // table's key in place while it is changed: drop it first.
@@ -256,10 +273,7 @@ impl Plan<'_> {
                 let name = q(&t.schema, &t.name);
                 detach.push((
                     format!("table {name}"),
-                    format!(
-                        "ALTER TABLE {} DETACH PARTITION {name};",
-                        q(&p.parent_schema, &p.parent)
-                    ),
+                    detach_statement(&q(&p.parent_schema, &p.parent), &t.schema, &name),
                 ));
                 t.partition_of = None;
             }
@@ -301,6 +315,19 @@ impl Plan<'_> {
     /// type that is dropped: before the functions and types go.
     fn drop_columns(&mut self, r: &Rebuilds, dropped_tables: &BTreeSet<Key2>) {
         let to = self.to;
+        // Sequences that go: a default calling nextval on one is dropped first (a serial
+        // column becoming an identity column frees the sequence's name this way).
+        let gone_sequences: Vec<String> = self
+            .base
+            .sequences
+            .iter()
+            .filter(|s| {
+                !to.sequences
+                    .iter()
+                    .any(|n| n.schema == s.schema && n.name == s.name)
+            })
+            .map(|s| q(&s.schema, &s.name))
+            .collect();
         let mut statements = Vec::new();
         let mut gone_columns = Vec::new();
         for t in &mut self.base.tables {
@@ -349,9 +376,24 @@ impl Plan<'_> {
                     ));
                     return false;
                 }
+                let new_column = new.columns.iter().find(|n| n.name == c.name);
+                if c.identity.is_some() && new_column.is_some_and(|n| n.identity.is_none()) {
+                    // Early, so that a sequence of the same name can be created meanwhile.
+                    statements.push((
+                        format!("column {name}.{}", id(&c.name)),
+                        format!(
+                            "ALTER TABLE {name} ALTER COLUMN {} DROP IDENTITY;",
+                            id(&c.name)
+                        ),
+                        None,
+                    ));
+                    c.identity = None;
+                    c.identity_sequence = None;
+                }
                 if c.generated.is_none()
                     && let Some(default) = &c.default
-                    && r.mentions_dropped(default)
+                    && (r.mentions_dropped(default)
+                        || gone_sequences.iter().any(|s| mentions(default, s)))
                 {
                     statements.push((
                         format!("column {name}.{}", id(&c.name)),
@@ -416,6 +458,42 @@ impl Plan<'_> {
                 phase,
                 Action::Drop,
                 super::objects::lower_kind(&object),
+                format!("DROP {object};"),
+            );
+        }
+    }
+
+    /// Sequences `to` no longer has, once no default calls them (a sequence owned by a
+    /// dropped table or column went with it).
+    fn drop_sequences(&mut self) {
+        let to = self.to;
+        let gone: Vec<String> = self
+            .base
+            .sequences
+            .iter()
+            .filter(|s| {
+                !self
+                    .auto_dropped_sequences
+                    .contains(&(s.schema.clone(), s.name.clone()))
+                    && !to
+                        .sequences
+                        .iter()
+                        .any(|n| n.schema == s.schema && n.name == s.name)
+            })
+            .map(|s| q(&s.schema, &s.name))
+            .collect();
+        self.base.sequences.retain(|s| {
+            to.sequences
+                .iter()
+                .any(|n| n.schema == s.schema && n.name == s.name)
+        });
+        for name in gone {
+            let object = format!("SEQUENCE {name}");
+            self.forget(&object);
+            self.push(
+                Phase::DropSequences,
+                Action::Drop,
+                format!("sequence {name}"),
                 format!("DROP {object};"),
             );
         }
@@ -558,6 +636,40 @@ impl Plan<'_> {
             );
         }
     }
+}
+
+/// DETACH PARTITION, and then what the partition took from its parent — constraints
+/// (keys, checks, foreign keys) and indexes — dropped: detached, it would keep them as its own,
+/// under names only the database knows. What the table has of its own is created afterwards.
+fn detach_statement(parent: &str, schema: &str, table: &str) -> String {
+    let regclass = crate::dump::literal(table);
+    // Inside the format() literals below.
+    let (table_in_literal, schema_in_literal) =
+        (table.replace('\'', "''"), id(schema).replace('\'', "''"));
+    format!(
+        "DO $ferry$
+DECLARE
+    inherited_constraints text[] := ARRAY(
+        SELECT conname FROM pg_catalog.pg_constraint
+        WHERE conrelid = {regclass}::regclass AND contype <> 'n'
+          AND (conparentid <> 0 OR NOT conislocal));
+    inherited_indexes text[] := ARRAY(
+        SELECT c.relname FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = {regclass}::regclass AND c.relispartition
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid));
+    name text;
+BEGIN
+    ALTER TABLE {parent} DETACH PARTITION {table};
+    FOREACH name IN ARRAY inherited_constraints LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE {table_in_literal} DROP CONSTRAINT IF EXISTS %I', name);
+    END LOOP;
+    FOREACH name IN ARRAY inherited_indexes LOOP
+        EXECUTE pg_catalog.format('DROP INDEX IF EXISTS {schema_in_literal}.%I', name);
+    END LOOP;
+END
+$ferry$;"
+    )
 }
 
 fn index_stays(to: &Catalog, schema: &str, name: &str) -> bool {

@@ -95,6 +95,7 @@ pub enum Phase {
     DropFunctionsUsingTables,
     DropTables,
     DropFunctions,
+    DropSequences,
     CreateSchemas,
     CreateExtensions,
     Types,
@@ -103,7 +104,6 @@ pub enum Phase {
     CreateTables,
     AlterTables,
     DropTypes,
-    DropSequences,
     DropExtensions,
     DropSchemas,
     Constraints,
@@ -166,6 +166,7 @@ pub fn diff(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Vec<Change> 
         changes: Vec::new(),
         renamed_types: BTreeSet::new(),
         auto_dropped_sequences: BTreeSet::new(),
+        attach_ready: BTreeSet::new(),
     };
     let rebuilds = rebuild::find(from, to, options);
     plan.drops(&rebuilds);
@@ -223,6 +224,9 @@ pub(crate) struct Plan<'a> {
     pub(crate) renamed_types: BTreeSet<String>,
     /// Sequences a dropped table or column takes with it (`OWNED BY`).
     pub(crate) auto_dropped_sequences: BTreeSet<(String, String)>,
+    /// CHECK constraints (schema, table, name) a table to be attached as a partition
+    /// already has, as its new parent does: ATTACH requires them and adopts them.
+    pub(crate) attach_ready: BTreeSet<(String, String, String)>,
 }
 
 impl Plan<'_> {
@@ -301,6 +305,26 @@ pub(crate) fn mentions(sql: &str, name: &str) -> bool {
 
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.' || b == b'"' || b >= 0x80
+}
+
+/// The CHECK constraints of the table's parent in `catalog`, when it is a partition: a
+/// partition has each of them (ATTACH requires it, PARTITION OF copies them).
+pub(crate) fn parent_checks<'c>(catalog: &'c Catalog, table: &Table) -> Vec<&'c Constraint> {
+    let Some(p) = &table.partition_of else {
+        return Vec::new();
+    };
+    catalog
+        .tables
+        .iter()
+        .find(|t| t.schema == p.parent_schema && t.name == p.parent)
+        .map(|parent| {
+            parent
+                .constraints
+                .iter()
+                .filter(|c| c.kind == ConstraintKind::Check)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `public.f(` — how a call of a function is written in a deparsed expression.

@@ -274,7 +274,19 @@ impl Plan<'_> {
                         && old.max == s.max
                         && old.cache == s.cache
                         && old.cycle == s.cycle;
-                    if !same {
+                    if !same && (old.increment > 0) != (s.increment > 0) {
+                        // The current value lies outside the new bounds: start again.
+                        self.push_destructive(
+                            Phase::Sequences,
+                            Action::Alter,
+                            format!("sequence {name}"),
+                            format!(
+                                "ALTER SEQUENCE {name} AS {} {options} RESTART;",
+                                s.data_type
+                            ),
+                            format!("restarts {name} at {}: its position is lost", s.start),
+                        );
+                    } else if !same {
                         self.push(
                             Phase::Sequences,
                             Action::Alter,
@@ -376,7 +388,7 @@ impl Plan<'_> {
         }
     }
 
-    /// Types, sequences, extensions and schemas that `to` no longer has: after the tables
+    /// Types, extensions and schemas that `to` no longer has: after the tables
     /// stopped using them. Composite types first, then domains (which may be over an enum),
     /// then enums.
     fn late_drops(&mut self) {
@@ -387,7 +399,6 @@ impl Plan<'_> {
         let kept_composites = keys(&mut to.composites.iter().map(|x| (&x.schema, &x.name)));
         let kept_domains = keys(&mut to.domains.iter().map(|x| (&x.schema, &x.name)));
         let kept_enums = keys(&mut to.enums.iter().map(|x| (&x.schema, &x.name)));
-        let kept_sequences = keys(&mut to.sequences.iter().map(|x| (&x.schema, &x.name)));
         let base = &self.base;
         let gone = |kept: &BTreeSet<Key2>, list: &mut dyn Iterator<Item = (&String, &String)>| {
             list.filter(|(s, n)| !kept.contains(&((*s).clone(), (*n).clone())))
@@ -412,17 +423,6 @@ impl Plan<'_> {
             &mut base.enums.iter().map(|x| (&x.schema, &x.name)),
         ) {
             drops.push((Phase::DropTypes, "TYPE", name));
-        }
-        let auto = &self.auto_dropped_sequences;
-        for name in gone(
-            &kept_sequences,
-            &mut base
-                .sequences
-                .iter()
-                .filter(|s| !auto.contains(&(s.schema.clone(), s.name.clone())))
-                .map(|x| (&x.schema, &x.name)),
-        ) {
-            drops.push((Phase::DropSequences, "SEQUENCE", name));
         }
         for s in &base.schemas {
             if !to.schemas.iter().any(|x| x.name == s.name) {

@@ -103,11 +103,23 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
     }
     r.type_names = r.types.iter().map(|(s, n)| q(s, n)).collect();
 
-    // Tables whose partition key changed are rebuilt, and so are their partitions.
+    // Tables whose partition key changed, or a column of it changes type (PostgreSQL
+    // refuses both in place), are rebuilt, and so are their partitions.
     for t in &from.tables {
-        if let Some(new) = to_tables.get(&(t.schema.clone(), t.name.clone()))
-            && new.partition_by != t.partition_by
-        {
+        let Some(new) = to_tables.get(&(t.schema.clone(), t.name.clone())) else {
+            continue;
+        };
+        let key_retyped = t.partition_by.as_deref().is_some_and(|key| {
+            t.columns.iter().any(|c| {
+                mentions_word(key, &id(&c.name))
+                    && new.columns.iter().any(|n| {
+                        n.name == c.name
+                            && (n.data_type != c.data_type
+                                || r.type_names.iter().any(|ty| mentions(&c.data_type, ty)))
+                    })
+            })
+        });
+        if new.partition_by != t.partition_by || key_retyped {
             r.tables.insert((t.schema.clone(), t.name.clone()));
         }
     }
@@ -159,6 +171,30 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
                         r.changed_tables.insert(name.clone());
                     }
                 }
+            }
+        }
+        // A generated column reading a column whose type changes is added again after it.
+        let retyped: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| {
+                new.columns.iter().any(|n| {
+                    n.name == c.name
+                        && (n.data_type != c.data_type
+                            || n.collation != c.collation
+                            || r.type_names.iter().any(|ty| mentions(&c.data_type, ty)))
+                })
+            })
+            .map(|c| id(&c.name))
+            .collect();
+        for c in &t.columns {
+            if c.generated.is_some()
+                && let Some(expr) = &c.default
+                && retyped.iter().any(|col| mentions_word(expr, col))
+                && new.columns.iter().any(|n| n.name == c.name)
+            {
+                r.columns
+                    .insert((t.schema.clone(), t.name.clone(), c.name.clone()));
             }
         }
     }

@@ -117,6 +117,21 @@ impl Plan<'_> {
         if old.partition_of.is_none()
             && let Some(p) = &new.partition_of
         {
+            for c in super::parent_checks(self.to, new) {
+                let ready = (new.schema.clone(), new.name.clone(), c.name.clone());
+                if !self.attach_ready.contains(&ready) {
+                    self.push(
+                        Phase::AlterTables,
+                        Action::Alter,
+                        object.clone(),
+                        format!(
+                            "ALTER TABLE {name} ADD CONSTRAINT {} {};",
+                            id(&c.name),
+                            c.definition
+                        ),
+                    );
+                }
+            }
             self.push(
                 Phase::AlterTables,
                 Action::Alter,
@@ -157,10 +172,22 @@ impl Plan<'_> {
             if let Some(c) = &new.collation {
                 let _ = write!(sql, " COLLATE {c}");
             }
+            // No cast joins two enums (or a renamed-away type and its successor): go
+            // through text.
+            let is_enum = |ty: &str| {
+                let ty = ty.trim_end_matches("[]");
+                self.base
+                    .enums
+                    .iter()
+                    .chain(&self.to.enums)
+                    .any(|e| q(&e.schema, &e.name) == ty)
+            };
             let through_text = self
                 .renamed_types
                 .iter()
-                .any(|t| mentions(&old.data_type, t));
+                .any(|t| mentions(&old.data_type, t))
+                || is_enum(&old.data_type)
+                || is_enum(&new.data_type);
             if through_text {
                 let text = if new.data_type.ends_with("[]") {
                     "text[]"
@@ -204,6 +231,18 @@ impl Plan<'_> {
                 }
                 sql.push(';');
                 after.push(sql);
+                // An existing column's values stay: the identity starts after them.
+                if new
+                    .identity_sequence
+                    .as_ref()
+                    .is_none_or(|s| s.increment > 0)
+                {
+                    after.push(format!(
+                        "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), coalesce(max({column}), 0) + 1, false) FROM {table};",
+                        crate::dump::literal(table),
+                        crate::dump::literal(&new.name)
+                    ));
+                }
             }
             (Some(a), Some(b)) => {
                 if a != b {
