@@ -513,6 +513,16 @@ fn shapes_found_in_other_peoples_schemas() {
         "CREATE TYPE a AS ENUM ('x'); CREATE TYPE b AS ENUM ('x'); CREATE TABLE t (c a);",
         "CREATE TYPE a AS ENUM ('x'); CREATE TYPE b AS ENUM ('x'); CREATE TABLE t (c b);",
     );
+    // A composite type a column uses, with an attribute retyped (or an enum inside it
+    // rebuilt): renamed away, created again, the column converted through text.
+    both_ways(
+        "CREATE TYPE addr AS (zip int); CREATE TABLE t (a addr);",
+        "CREATE TYPE addr AS (zip text); CREATE TABLE t (a addr);",
+    );
+    both_ways(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TYPE pair AS (a mood, b int); CREATE TABLE t (p pair);",
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE TYPE pair AS (a mood, b int); CREATE TABLE t (p pair);",
+    );
     // A sequence that changes direction starts again.
     let text = sql_of(&both_ways(
         "CREATE SEQUENCE s;",

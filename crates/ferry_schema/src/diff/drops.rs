@@ -608,6 +608,11 @@ impl Plan<'_> {
                     e.name = renamed_name.clone();
                 }
             }
+            for c in &mut self.base.composites {
+                if &c.schema == schema && &c.name == name {
+                    c.name = renamed_name.clone();
+                }
+            }
             for d in &mut self.base.domains {
                 if &d.schema == schema && &d.name == name {
                     d.name = renamed_name.clone();

@@ -97,6 +97,34 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
                 grew = true;
             }
         }
+        // A composite type a table column uses cannot change its attributes in place.
+        for c in &from.composites {
+            let key = (c.schema.clone(), c.name.clone());
+            let name = q(&c.schema, &c.name);
+            if r.types.contains(&key) {
+                continue;
+            }
+            let Some(new) = to
+                .composites
+                .iter()
+                .find(|n| n.schema == c.schema && n.name == c.name)
+            else {
+                continue;
+            };
+            let changed = new.attributes != c.attributes
+                || c.attributes
+                    .iter()
+                    .any(|a| names.iter().any(|n| mentions(&a.data_type, n)));
+            let used = from
+                .tables
+                .iter()
+                .flat_map(|t| &t.columns)
+                .any(|col| mentions(&col.data_type, &name));
+            if changed && used {
+                r.types.insert(key);
+                grew = true;
+            }
+        }
         if !grew {
             break;
         }
