@@ -90,8 +90,9 @@ pub enum Command {
     Repair(RepairArgs),
     /// Roll back everything (or drop the managed schemas when a down script is missing).
     Reset(ResetArgs),
-    /// Run the verify scripts of applied migrations.
-    Verify,
+    /// Run the verify scripts of applied migrations, then the checks in checks/*.toml (exit 1
+    /// on a failure); --snapshot writes checks pinning down the current schema.
+    Verify(VerifyArgs),
     /// Prove on a throwaway database that every down script undoes its up.
     Test,
     /// Compare the database with the schema its applied migrations produce (exit 1 on drift).
@@ -142,6 +143,20 @@ pub struct UpArgs {
     pub backup_dir: Option<PathBuf>,
     #[command(flatten)]
     pub dry_run: DryRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Write checks that pin down the current schema (tables, columns, indexes, constraints,
+    /// policies, …) instead of verifying.
+    #[arg(long)]
+    pub snapshot: bool,
+    /// Where --snapshot writes (default checks/snapshot.toml; `-` for stdout).
+    #[arg(long, value_name = "FILE", requires = "snapshot")]
+    pub output: Option<PathBuf>,
+    /// Replace the --snapshot file when it exists.
+    #[arg(long, requires = "snapshot")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -122,6 +122,17 @@ pub struct Config {
     pub environments: BTreeMap<String, Environment>,
     /// The line of each `[environments.NAME]` header, for error messages.
     pub environment_lines: BTreeMap<String, usize>,
+    /// The `[[check]]` tables, as written: [`crate::checks`] reads them when `ferry verify`
+    /// runs, so a mistake in one fails `verify`, not every command.
+    pub checks: Vec<InlineCheck>,
+}
+
+/// One `[[check]]` table of ferry.toml, unparsed (see [`crate::checks`] for its keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InlineCheck {
+    /// The line of its `[[check]]` header (or of its inline table), for error messages.
+    pub line: usize,
+    pub table: toml::Table,
 }
 
 /// `[db_env_defaults]`: what unset `DB_*` variables stand for when any of them is set.
@@ -224,6 +235,9 @@ struct RawConfig {
     db_env_defaults: DbEnvDefaults,
     #[serde(default)]
     environments: BTreeMap<String, Environment>,
+    /// `[[check]]`: declarative checks, read by [`crate::checks`].
+    #[serde(default)]
+    check: Vec<toml::Spanned<toml::Table>>,
 }
 
 impl Config {
@@ -278,7 +292,7 @@ impl Config {
     /// project rooted at `root`. Does not touch `.env`.
     pub fn parse(root: PathBuf, file: Option<PathBuf>, text: &str) -> Result<Config, ConfigError> {
         let display_path = file.clone().unwrap_or_else(|| PathBuf::from(FILE_NAME));
-        let raw: RawConfig = toml::from_str(text).map_err(|err| {
+        let mut raw: RawConfig = toml::from_str(text).map_err(|err| {
             let (line, column) = err
                 .span()
                 .map(|span| line_col(text, span.start))
@@ -295,7 +309,16 @@ impl Config {
             }
         })?;
         let lines = environment_header_lines(text);
-        Ok(Config::from_raw(root, file, raw, lines))
+        let checks = std::mem::take(&mut raw.check)
+            .into_iter()
+            .map(|check| InlineCheck {
+                line: line_col(text, check.span().start).0,
+                table: check.into_inner(),
+            })
+            .collect();
+        let mut config = Config::from_raw(root, file, raw, lines);
+        config.checks = checks;
+        Ok(config)
     }
 
     fn from_raw(
@@ -326,6 +349,7 @@ impl Config {
             db_env_defaults: raw.db_env_defaults,
             environments: raw.environments,
             environment_lines,
+            checks: Vec::new(),
         }
     }
 
@@ -676,6 +700,18 @@ backup = false
             .to_string();
         assert!(err.starts_with("/proj/ferry.toml:3:1: "), "{err}");
         assert!(err.contains("protect"), "{err}");
+    }
+
+    #[test]
+    fn check_tables_are_kept_unparsed_with_their_lines() {
+        let c = parse(
+            "dir = \"m\"\n\n[[check]]\nid = \"a\"\nkind = \"whatever\"\n\n[[check]]\nid = \"b\"\n",
+        )
+        .unwrap();
+        let lines: Vec<usize> = c.checks.iter().map(|k| k.line).collect();
+        assert_eq!(lines, [3, 7]);
+        assert_eq!(c.checks[0].table["kind"].as_str(), Some("whatever"));
+        assert!(parse("dir = \"m\"\n").unwrap().checks.is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - [`log`]: the per-run log file.
 //! - [`redact`]: keeping secrets out of every output.
 //! - [`session`]: opening the target for a command; [`ops`]: one function per command.
+//! - [`checks`]: declarative checks (`checks/*.toml`, `[[check]]`) that `ferry verify` runs.
 //! - [`roundtrip`]: `ferry test`, up → down → up proven on a throwaway database.
 //! - [`backup`]: pg_dump before `up --backup`, and `ferry restore`.
 //! - [`drift`]: the target against what its applied migrations produce; [`compare`]: models compared.
@@ -22,6 +23,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod backup;
+pub mod checks;
 pub mod compare;
 pub mod config;
 pub mod connect;

@@ -927,30 +927,48 @@ fn drop_schemas(session: &mut Session, schemas: &[String], tracking: &str) -> Re
     Ok(())
 }
 
-/// `ferry verify`: the verify script of every applied migration, each in a transaction that
-/// is rolled back, so verifying never changes data.
+/// `ferry verify`: the verify script of every applied migration, then every declarative check
+/// ([`crate::checks`]), each in a transaction that is rolled back, so verifying never changes
+/// data. A failed check is a finding in the report, not an error.
 #[derive(Debug, Serialize)]
 pub struct VerifyReport {
     pub schema_version: u32,
     pub target: String,
+    /// Verify scripts first (in migration order), then checks (ferry.toml's, then `checks/*.toml`).
     pub checks: Vec<CheckResult>,
     pub passed: usize,
     pub failed: usize,
 }
 
+/// One verify script or declarative check.
 #[derive(Debug, Serialize)]
 pub struct CheckResult {
-    /// Stable id: `verify:<version>`.
+    /// Stable id: `verify:<version>` for a verify script, else the check's `id`.
     pub id: String,
-    pub version: String,
-    pub name: String,
-    pub file: PathBuf,
+    /// `verify_script`, or the check's kind (`table`, `index`, …, `behaviour`).
+    pub kind: String,
+    /// What it checks, in words (a verify script: its migration's name).
+    pub what: String,
     pub passed: bool,
+    /// Why it failed, naming the object; `null` when it passed.
+    pub reason: Option<String>,
+    /// Where it is written: the verify script's file, or `checks/<file>.toml:<line>`.
+    pub source: String,
+    /// A verify script's migration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// A failed verify script's error, with its place in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<MigrationFailure>,
 }
 
 pub fn verify(ctx: &Context) -> Result<VerifyReport, Error> {
+    // A mistake in a check file stops the command before it connects.
+    let declared = crate::checks::load(&ctx.config)?;
     let set = ctx.migrations()?;
     let mut session = ctx.open("verify")?;
     let rows = session.applied()?;
@@ -967,13 +985,36 @@ pub fn verify(ctx: &Context) -> Result<VerifyReport, Error> {
         let failure = runner.check(m, script);
         checks.push(CheckResult {
             id: format!("verify:{}", m.version),
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            file: script.path.clone(),
+            kind: "verify_script".to_owned(),
+            what: m.name.clone(),
             passed: failure.is_none(),
+            reason: failure.as_ref().map(|f| f.message.clone()),
+            source: script.path.display().to_string(),
+            version: Some(m.version.to_string()),
+            name: Some(m.name.clone()),
+            file: Some(script.path.clone()),
             failure,
         });
     }
+    let stop = || ctx.interrupt.flag.is_cancelled();
+    let outcomes = crate::checks::run(
+        &mut session.client,
+        &declared,
+        &ctx.config.tracking_schema,
+        &stop,
+    );
+    checks.extend(outcomes.into_iter().map(|o| CheckResult {
+        id: o.id,
+        kind: o.kind.to_owned(),
+        what: o.what,
+        passed: o.passed,
+        reason: o.reason,
+        source: o.source,
+        version: None,
+        name: None,
+        file: None,
+        failure: None,
+    }));
     let passed = checks.iter().filter(|c| c.passed).count();
     Ok(VerifyReport {
         schema_version: SCHEMA_VERSION,
@@ -981,6 +1022,77 @@ pub fn verify(ctx: &Context) -> Result<VerifyReport, Error> {
         failed: checks.len() - passed,
         passed,
         checks,
+    })
+}
+
+/// `ferry verify --snapshot`: where the checks went.
+#[derive(Debug, Serialize)]
+pub struct SnapshotReport {
+    pub schema_version: u32,
+    pub target: String,
+    /// The file written; `None` with `--output -`.
+    pub file: Option<PathBuf>,
+    /// How many checks it holds.
+    pub checks: usize,
+    /// The checks, when written to stdout (`--output -`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// Options of `ferry verify --snapshot`.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotArgs {
+    /// Where to write (default `checks/snapshot.toml` in the project root); `-`: stdout.
+    pub output: Option<PathBuf>,
+    /// Replace the file when it exists.
+    pub force: bool,
+}
+
+/// Writes checks that pin down the target's current schema ([`crate::checks::snapshot`]).
+/// An existing file is replaced only with `force`.
+pub fn verify_snapshot(ctx: &Context, args: &SnapshotArgs) -> Result<SnapshotReport, Error> {
+    let to_stdout = args.output.as_deref() == Some(Path::new("-"));
+    let file = match &args.output {
+        _ if to_stdout => None,
+        Some(path) => Some(ctx.overrides.base_dir.join(path)),
+        None => Some(
+            ctx.config
+                .root
+                .join(crate::checks::DIR)
+                .join("snapshot.toml"),
+        ),
+    };
+    if let Some(file) = &file
+        && file.exists()
+        && !args.force
+    {
+        return Err(Error::Usage(format!(
+            "{} already exists; pass --force to replace it, or --output FILE to write elsewhere",
+            file.display()
+        )));
+    }
+    let mut session = ctx.open("verify")?;
+    let snapshot = crate::checks::snapshot(
+        &mut session.client,
+        &ctx.config.tracking_schema,
+        &session.description,
+    )?;
+    if let Some(file) = &file {
+        let io = |source| Error::Io {
+            path: file.clone(),
+            source,
+        };
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(file, &snapshot.text).map_err(io)?;
+    }
+    Ok(SnapshotReport {
+        schema_version: SCHEMA_VERSION,
+        target: session.description.clone(),
+        file,
+        checks: snapshot.checks,
+        text: to_stdout.then_some(snapshot.text),
     })
 }
 

@@ -71,8 +71,8 @@ pub fn run(cli: Cli, out: Output) -> ExitStatus {
             drift::run(ctx, args, out)
         }),
         Command::Test => with_context(&cli.global, out, "test", false, |ctx| test::run(ctx, out)),
-        Command::Verify => with_context(&cli.global, out, "verify", false, |ctx| {
-            verify::run(ctx, out)
+        Command::Verify(args) => with_context(&cli.global, out, "verify", false, |ctx| {
+            verify::run(ctx, args, out)
         }),
         Command::Diff(args) => with_context(&cli.global, out, "diff", false, |ctx| {
             diff::run(ctx, args, out)

@@ -2,11 +2,13 @@
 //! a fresh database per test; see ferry_test_support). One integration test binary.
 
 mod backup;
+mod checks;
 mod concurrency;
 mod diff;
 mod drift;
 mod dump;
 mod errors;
+mod example_checks;
 mod examples;
 mod generate;
 mod layouts;
