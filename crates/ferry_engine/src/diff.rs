@@ -38,10 +38,20 @@ pub fn diff(ctx: &Context, from: &str, to: &str, schemas: &[String]) -> Result<D
     let base = &ctx.overrides.base_dir;
     let from = SchemaSource::parse(from, base)?;
     let to = SchemaSource::parse(to, base)?;
-    let mut scratch = Scratch::default();
-    let a = scratch.read(ctx, &from)?;
-    let b = scratch.read(ctx, &to)?;
-    Ok(compare(a, b, schemas))
+    let (a, b) = match (&from, &to) {
+        // Two live databases: read at the same time.
+        (SchemaSource::Database(_), SchemaSource::Database(_)) => std::thread::scope(|s| {
+            let a = s.spawn(|| Scratch::default().read(ctx, &from));
+            let b = Scratch::default().read(ctx, &to);
+            (a.join().expect("reading FROM panicked"), b)
+        }),
+        _ => {
+            let mut scratch = Scratch::default();
+            let a = scratch.read(ctx, &from);
+            (a, scratch.read(ctx, &to))
+        }
+    };
+    Ok(compare(a?, b?, schemas))
 }
 
 fn compare(mut a: Side, mut b: Side, schemas: &[String]) -> DiffReport {

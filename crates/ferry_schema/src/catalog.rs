@@ -3,7 +3,8 @@
 //! The queries live in `src/queries/*.sql`; each starts from the `ns` CTE of
 //! `namespaces.sql`, which leaves out `pg_catalog`, `information_schema`, toast and temporary
 //! schemas, the tracking schema and schemas an extension created. Objects an extension owns
-//! (`pg_depend.deptype = 'e'`) are left out too: the extension itself stands for them.
+//! (`pg_depend.deptype = 'e'`, the `ext_member` CTE of the same file) are left out too: the
+//! extension itself stands for them.
 //!
 //! Everything is read in one repeatable-read, read-only transaction with an empty
 //! `search_path`, so that what the server's deparsers return (`format_type`, `pg_get_expr`,
@@ -235,8 +236,16 @@ pub fn read(client: &mut Client, options: &ReadOptions) -> Result<Catalog, Error
         };
         tables.insert(key, table);
     }
-    for row in r.query("columns", include_str!("queries/columns.sql"))? {
-        let Some(table) = tables.get_mut(&(row.get(0), row.get(1))) else {
+    // The query leaves the order to us (see columns.sql): by table, then position. Byte order
+    // of the names is the server's `COLLATE "C"`.
+    let rows = r.query("columns", include_str!("queries/columns.sql"))?;
+    let mut ordered: Vec<(&str, &str, i16, &Row)> = rows
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(17), row))
+        .collect();
+    ordered.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    for (schema, name, _, row) in ordered {
+        let Some(table) = tables.get_mut(&(schema.to_owned(), name.to_owned())) else {
             continue;
         };
         let identity: String = row.get(6);

@@ -47,10 +47,7 @@ impl Plan<'_> {
         let mut triggers = Vec::new();
         for t in &mut self.base.tables {
             let key = (t.schema.clone(), t.name.clone());
-            let new = to
-                .tables
-                .iter()
-                .find(|n| n.schema == t.schema && n.name == t.name);
+            let new = to_table(to, &t.schema, &t.name);
             let table_dropped = dropped_tables.contains(&key);
             let name = q(&t.schema, &t.name);
             // A dropped table's policies go first too: they may read a view or call a
@@ -150,14 +147,12 @@ impl Plan<'_> {
         let mut others = Vec::new();
         let mut indexes = Vec::new();
         let mut attach_ready = Vec::new();
+        let to_indexes = index_names(to);
         for t in &mut self.base.tables {
             let key = (t.schema.clone(), t.name.clone());
             let name = q(&t.schema, &t.name);
             let table_dropped = dropped_tables.contains(&key);
-            let new = to
-                .tables
-                .iter()
-                .find(|n| n.schema == t.schema && n.name == t.name);
+            let new = to_table(to, &t.schema, &t.name);
             // A table about to become a partition keeps the CHECK constraints its new
             // parent has: ATTACH requires them, then counts them as the parent's.
             let attaching =
@@ -208,7 +203,7 @@ impl Plan<'_> {
                 continue;
             }
             t.indexes.retain(|i| {
-                let keep = index_stays(to, &t.schema, &i.name)
+                let keep = to_indexes.contains(&(t.schema.clone(), i.name.clone()))
                     && !r.indexes.contains(&(t.schema.clone(), i.name.clone()));
                 if !keep {
                     indexes.push(q(&t.schema, &i.name));
@@ -218,7 +213,7 @@ impl Plan<'_> {
         }
         for v in &mut self.base.views {
             v.indexes.retain(|i| {
-                let keep = index_stays(to, &v.schema, &i.name)
+                let keep = to_indexes.contains(&(v.schema.clone(), i.name.clone()))
                     && !r.indexes.contains(&(v.schema.clone(), i.name.clone()));
                 if !keep {
                     indexes.push(q(&v.schema, &i.name));
@@ -265,10 +260,7 @@ impl Plan<'_> {
                 continue;
             }
             let Some(p) = &t.partition_of else { continue };
-            let new = to
-                .tables
-                .iter()
-                .find(|n| n.schema == t.schema && n.name == t.name);
+            let new = to_table(to, &t.schema, &t.name);
             if new.is_some_and(|n| n.partition_of.as_ref() != Some(p)) {
                 let name = q(&t.schema, &t.name);
                 detach.push((
@@ -335,11 +327,7 @@ impl Plan<'_> {
             if dropped_tables.contains(&key) {
                 continue;
             }
-            let Some(new) = to
-                .tables
-                .iter()
-                .find(|n| n.schema == t.schema && n.name == t.name)
-            else {
+            let Some(new) = to_table(to, &t.schema, &t.name) else {
                 continue;
             };
             let name = q(&t.schema, &t.name);
@@ -677,18 +665,37 @@ $ferry$;"
     )
 }
 
-fn index_stays(to: &Catalog, schema: &str, name: &str) -> bool {
-    to.tables
+/// Every index of `catalog`, by (schema, name).
+fn index_names(catalog: &Catalog) -> BTreeSet<Key2> {
+    catalog
+        .tables
         .iter()
-        .filter(|t| t.schema == schema)
-        .flat_map(|t| &t.indexes)
-        .chain(
-            to.views
+        .flat_map(|t| {
+            t.indexes
                 .iter()
-                .filter(|v| v.schema == schema)
-                .flat_map(|v| &v.indexes),
-        )
-        .any(|i| i.name == name)
+                .map(move |i| (t.schema.clone(), i.name.clone()))
+        })
+        .chain(catalog.views.iter().flat_map(|v| {
+            v.indexes
+                .iter()
+                .map(move |i| (v.schema.clone(), i.name.clone()))
+        }))
+        .collect()
+}
+
+/// The table `schema.name` of `catalog` (tables are sorted by schema, then name).
+pub(crate) fn to_table<'c>(catalog: &'c Catalog, schema: &str, name: &str) -> Option<&'c Table> {
+    catalog
+        .tables
+        .binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema, name)))
+        .ok()
+        .map(|i| &catalog.tables[i])
+        .or_else(|| {
+            catalog
+                .tables
+                .iter()
+                .find(|t| t.schema == schema && t.name == name)
+        })
 }
 
 /// `old` replaced by `new` wherever it is a whole name.

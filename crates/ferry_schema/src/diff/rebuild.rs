@@ -31,6 +31,8 @@ pub(crate) struct Rebuilds {
     /// Tables (qualified) with a column whose type changes: foreign keys from and to them
     /// are rebuilt (their two sides may be briefly incompatible).
     pub retyped_tables: BTreeSet<String>,
+    /// The retyped columns (quoted) of each table in `retyped_tables`.
+    pub retyped_columns: BTreeMap<String, BTreeSet<String>>,
     pub views: BTreeSet<Key2>,
     /// Functions by (schema, name, identity arguments).
     pub functions: BTreeSet<Key3>,
@@ -192,6 +194,10 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
                     {
                         r.changed_tables.insert(name.clone());
                         r.retyped_tables.insert(name.clone());
+                        r.retyped_columns
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(id(&c.name));
                     }
                     if must_recreate_column(c, n, options.server_major) {
                         r.columns
@@ -344,9 +350,13 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
                 .constraints
                 .iter()
                 .find(|n| n.name == c.name && n.kind == c.kind);
+            // Only a primary key or unique constraint can back a foreign key.
+            let backs_keys = matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique);
             let rebuild = match stays {
                 None => {
-                    keys_changed.insert(tname.clone());
+                    if backs_keys {
+                        keys_changed.insert(tname.clone());
+                    }
                     false
                 }
                 Some(n) => {
@@ -356,22 +366,30 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
                 }
             };
             if rebuild {
-                keys_changed.insert(tname.clone());
+                if backs_keys {
+                    keys_changed.insert(tname.clone());
+                }
                 r.constraints
                     .insert((t.schema.clone(), t.name.clone(), c.name.clone()));
             }
         }
         for i in &t.indexes {
+            // Only a unique index can back a foreign key.
+            let unique = i.definition.starts_with("CREATE UNIQUE INDEX ");
             match to_indexes.get(&(t.schema.clone(), i.name.clone())) {
                 None => {
-                    keys_changed.insert(tname.clone());
+                    if unique {
+                        keys_changed.insert(tname.clone());
+                    }
                 }
                 Some(n) => {
                     if n.definition != i.definition
                         || r.mentions_dropped(&i.definition)
                         || uses_recreated(&i.definition)
                     {
-                        keys_changed.insert(tname.clone());
+                        if unique {
+                            keys_changed.insert(tname.clone());
+                        }
                         r.indexes.insert((t.schema.clone(), i.name.clone()));
                     }
                 }
@@ -419,10 +437,12 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
         }
     }
 
-    // Foreign keys: changed, or on either side of a table whose keys or column types change.
+    // Foreign keys: changed, referencing a table whose keys change or that is rebuilt, or
+    // with a column on either side whose type changes (the two sides may be briefly
+    // incompatible).
     let mut unstable: BTreeSet<String> = keys_changed;
-    unstable.extend(r.retyped_tables.iter().cloned());
     unstable.extend(r.tables.iter().map(|(s, n)| q(s, n)));
+    let no_columns = BTreeSet::new();
     for t in &from.tables {
         let tkey = (t.schema.clone(), t.name.clone());
         let Some(new) = to_tables.get(&tkey) else {
@@ -445,8 +465,16 @@ pub(crate) fn find(from: &Catalog, to: &Catalog, options: &DiffOptions) -> Rebui
                 continue;
             };
             let referenced = references(&c.definition);
+            let (own_columns, referenced_columns) = key_columns(&c.definition);
+            let own_retyped = r.retyped_columns.get(&tname).unwrap_or(&no_columns);
+            let referenced_retyped = referenced
+                .and_then(|rt| r.retyped_columns.get(rt))
+                .unwrap_or(&no_columns);
             if !same_or_validated(&c.definition, &n.definition)
-                || r.retyped_tables.contains(&tname)
+                || own_columns.iter().any(|col| own_retyped.contains(col))
+                || referenced_columns
+                    .iter()
+                    .any(|col| referenced_retyped.contains(col))
                 || referenced.is_some_and(|rt| unstable.contains(rt))
             {
                 r.constraints
@@ -489,6 +517,27 @@ pub(crate) fn references(definition: &str) -> Option<&str> {
         }
     }
     Some(rest)
+}
+
+/// The columns of a foreign key definition, `FOREIGN KEY (a, b) REFERENCES t(x, y) …`: its
+/// own and the referenced ones, as written (quoted when needed).
+fn key_columns(definition: &str) -> (Vec<String>, Vec<String>) {
+    let list = |text: &str| -> Vec<String> {
+        let Some(open) = text.find('(') else {
+            return Vec::new();
+        };
+        let Some(close) = text[open..].find(')') else {
+            return Vec::new();
+        };
+        text[open + 1..open + close]
+            .split(", ")
+            .map(|c| c.trim().to_owned())
+            .collect()
+    };
+    match definition.find(" REFERENCES ") {
+        Some(at) => (list(&definition[..at]), list(&definition[at..])),
+        None => (list(definition), Vec::new()),
+    }
 }
 
 /// A column name (quoted as in definitions) as a whole word.
@@ -574,6 +623,17 @@ mod tests {
             "CHECK ((a > 0))",
             "CHECK ((a > 0)) NOT VALID"
         ));
+    }
+
+    #[test]
+    fn foreign_key_columns_are_read_from_the_definition() {
+        assert_eq!(
+            key_columns("FOREIGN KEY (a, \"B\") REFERENCES public.t(x, y) ON DELETE CASCADE"),
+            (
+                vec!["a".to_owned(), "\"B\"".to_owned()],
+                vec!["x".to_owned(), "y".to_owned()]
+            )
+        );
     }
 
     #[test]

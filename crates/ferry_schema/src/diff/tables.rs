@@ -13,12 +13,7 @@ impl Plan<'_> {
     pub(crate) fn tables(&mut self) {
         let to = self.to;
         for t in tables_in_order(&to.tables) {
-            let old = self
-                .base
-                .tables
-                .iter()
-                .find(|b| b.schema == t.schema && b.name == t.name)
-                .cloned();
+            let old = super::drops::to_table(&self.base, &t.schema, &t.name).cloned();
             match &old {
                 None => {
                     let parent = t.partition_of.as_ref().and_then(|p| {

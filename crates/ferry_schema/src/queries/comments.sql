@@ -6,16 +6,16 @@
     from pg_catalog.pg_class c
     join ns n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'c')
-      and not exists (select 1 from pg_catalog.pg_depend d
-                      where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+      and not exists (select 1 from ext_member d
+                      where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid)
 ), typ as (
     select t.oid, t.typtype,
            pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) as qname
     from pg_catalog.pg_type t
     join ns n on n.oid = t.typnamespace
     where t.typtype in ('e', 'd')
-      and not exists (select 1 from pg_catalog.pg_depend d
-                      where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+      and not exists (select 1 from ext_member d
+                      where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid)
 ), objects as (
     select 'SCHEMA ' || pg_catalog.quote_ident(n.nspname) as object, d.description
     from ns n
@@ -45,8 +45,8 @@
     join ns n on n.oid = p.pronamespace
     join pg_catalog.pg_description d on d.classoid = 'pg_catalog.pg_proc'::regclass and d.objoid = p.oid
     where p.prokind in ('f', 'p')
-      and not exists (select 1 from pg_catalog.pg_depend x
-                      where x.classid = 'pg_catalog.pg_proc'::regclass and x.objid = p.oid and x.deptype = 'e')
+      and not exists (select 1 from ext_member x
+                      where x.classid = 'pg_catalog.pg_proc'::regclass and x.objid = p.oid)
     union all
     select 'CONSTRAINT ' || pg_catalog.quote_ident(con.conname) || ' ON ' || r.qname, d.description
     from pg_catalog.pg_constraint con

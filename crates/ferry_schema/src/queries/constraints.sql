@@ -11,6 +11,6 @@ where con.contype in ('p', 'u', 'f', 'c', 'x')
   and con.conparentid = 0
   and con.conislocal
   and c.relkind in ('r', 'p')
-  and not exists (select 1 from pg_catalog.pg_depend d
-                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  and not exists (select 1 from ext_member d
+                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid)
 order by 1, 2, 3

@@ -14,6 +14,6 @@ join pg_catalog.pg_type bt on bt.oid = t.typbasetype
 left join pg_catalog.pg_collation co on co.oid = t.typcollation
 left join pg_catalog.pg_namespace cn on cn.oid = co.collnamespace
 where t.typtype = 'd'
-  and not exists (select 1 from pg_catalog.pg_depend d
-                  where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+  and not exists (select 1 from ext_member d
+                  where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid)
 order by 1, 2

@@ -14,6 +14,6 @@ select n.nspname, p.proname::text, pg_catalog.pg_get_function_identity_arguments
 from pg_catalog.pg_proc p
 join ns n on n.oid = p.pronamespace
 where p.prokind in ('f', 'p')
-  and not exists (select 1 from pg_catalog.pg_depend d
-                  where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+  and not exists (select 1 from ext_member d
+                  where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid)
 order by 1, 2, 3

@@ -9,8 +9,8 @@
     from pg_catalog.pg_class c
     join ns n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p', 'v', 'm', 'S') and c.relacl is not null
-      and not exists (select 1 from pg_catalog.pg_depend d
-                      where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+      and not exists (select 1 from ext_member d
+                      where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid)
     union all
     select case p.prokind when 'p' then 'PROCEDURE ' else 'FUNCTION ' end
            || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname)
@@ -19,8 +19,8 @@
     from pg_catalog.pg_proc p
     join ns n on n.oid = p.pronamespace
     where p.prokind in ('f', 'p') and p.proacl is not null
-      and not exists (select 1 from pg_catalog.pg_depend d
-                      where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+      and not exists (select 1 from ext_member d
+                      where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid)
     union all
     select 'SCHEMA ' || pg_catalog.quote_ident(n.nspname), s.nspacl, pg_catalog.acldefault('n', s.nspowner)
     from ns n
@@ -34,8 +34,8 @@
     join ns n on n.oid = t.typnamespace
     where t.typacl is not null and t.typtype in ('e', 'd', 'c')
       and (t.typtype <> 'c' or exists (select 1 from pg_catalog.pg_class c where c.oid = t.typrelid and c.relkind = 'c'))
-      and not exists (select 1 from pg_catalog.pg_depend d
-                      where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+      and not exists (select 1 from ext_member d
+                      where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid)
 ), diffs as (
     select a.object, x.grantee, x.privilege_type, x.is_grantable, false as revoked
     from acls a,

@@ -14,6 +14,6 @@ where c.relkind in ('r', 'p', 'm')
   and not exists (select 1 from pg_catalog.pg_constraint con
                   where con.conindid = i.indexrelid and con.conrelid = i.indrelid
                     and con.contype in ('p', 'u', 'x'))
-  and not exists (select 1 from pg_catalog.pg_depend d
-                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  and not exists (select 1 from ext_member d
+                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid)
 order by 1, 2, 3

@@ -10,6 +10,6 @@ left join pg_catalog.pg_inherits i on c.relispartition and i.inhrelid = c.oid
 left join pg_catalog.pg_class pc on pc.oid = i.inhparent
 left join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace
 where c.relkind in ('r', 'p')
-  and not exists (select 1 from pg_catalog.pg_depend d
-                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  and not exists (select 1 from ext_member d
+                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid)
 order by 1, 2

@@ -12,6 +12,6 @@ select n.nspname, c.relname::text, c.relkind = 'm',
 from pg_catalog.pg_class c
 join ns n on n.oid = c.relnamespace
 where c.relkind in ('v', 'm')
-  and not exists (select 1 from pg_catalog.pg_depend d
-                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  and not exists (select 1 from ext_member d
+                  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid)
 order by 1, 2
