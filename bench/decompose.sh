@@ -5,19 +5,25 @@
 #   psql+tracking - psql   = ferry's extra server work and round trips
 #
 #   psql_1          psql -1 -f all.sql
-#   psql_1_track    the same + after each migration's statements, ferry's tracking write
-#                   (EXECUTE of a prepared CTE: history insert + migrations upsert)
+#   psql_1_track    the same + what ferry's single transaction adds on the server: the session
+#                   lock taken first, the tracking rows of all migrations in one statement after
+#                   the last one (history insert + migrations upsert over unnest of arrays), and
+#                   the lock handed over to the transaction just before COMMIT
 #   ferry_single    ferry up --single-transaction
 #   psql_file       psql -f per_file.sql (BEGIN; file; COMMIT; per migration)
-#   psql_file_track the same, with ferry's per-migration session reset in the BEGIN message
-#                   ("reset role; set session authorization default; reset all; begin") and
-#                   the tracking write before COMMIT
+#   psql_file_track the same as ferry sends it: BEGIN in the same message as the file's first
+#                   statement, and the tracking write (EXECUTE of a prepared CTE: a history
+#                   insert and a migrations insert, without the upsert a migration that has no
+#                   row yet does not need) in the same message as COMMIT (ferry skips its
+#                   session reset after files of plain DDL, as these are)
 #   ferry_up        ferry up
 #
 # The tracking tables are created (by `ferry up` on an empty folder) before the psql_*_track
-# runs, outside the timing; ferry creates them inside its run (~10 ms).
-# The tracking statement mirrors crates/ferry_engine/src/history.rs (Tracking::record) as of
-# November 2026; re-check it there if ferry's tracking write changes.
+# runs, outside the timing; ferry creates them inside its run (~5-8 ms).
+# The tracking statements mirror crates/ferry_engine/src/history.rs (Tracking::record_query
+# without the upsert, and Tracking::record_batch) and the lock hand-over of
+# Runner::apply_single_transaction as of November 2026; re-check them there if ferry's
+# tracking writes change.
 #
 #   REPS=9 N=500 bench/decompose.sh
 set -euo pipefail
@@ -51,32 +57,54 @@ PREPARE="prepare trk(text, text, text, text, text, text, text, boolean, integer,
   )
   insert into ferry.migrations as m (version, version_text, name, script, checksum, checksum_bytes, state,
       transactional, statements_done, statements_total, error, baselined, os_user, host, duration_ms, ferry_version)
-  values (\$1, \$2, \$3, \$4, \$5, \$6, \$7, \$8, \$9, \$10, \$11, \$12, \$13, \$14, \$15, \$16)
-  on conflict (version) do update set
-      version_text = excluded.version_text, name = excluded.name, script = excluded.script,
-      checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
-      transactional = excluded.transactional, statements_done = excluded.statements_done,
-      statements_total = excluded.statements_total, error = excluded.error, baselined = excluded.baselined,
-      applied_at = now(), applied_by = current_user, os_user = excluded.os_user, host = excluded.host,
-      duration_ms = excluded.duration_ms, ferry_version = excluded.ferry_version;"
-track() { # i version_text file
-    local sum
-    sum=$(sha256sum "$PROJ/migrations/$3" | cut -c1-64)
-    echo "execute trk('$1', '$2', 't_$1', '$3', 't1:$sum', 'b1:$sum', 'applied', true, null, null, null, false, 'root', 'bench', 3, '0.1.0', 'apply', null, 3, 't1:$sum');"
+  values (\$1, \$2, \$3, \$4, \$5, \$6, \$7, \$8, \$9, \$10, \$11, \$12, \$13, \$14, \$15, \$16);"
+track() { # i version_text file sum
+    echo "execute trk('$1', '$2', 't_$1', '$3', 't1:$4', 'b1:$4', 'applied', true, null, null, null, false, 'root', 'bench', 3, '0.1.0', 'apply', null, 3, 't1:$4')"
 }
 : >"$WORK/all.sql" >"$WORK/all_track.sql" >"$WORK/per_file.sql" >"$WORK/per_file_track.sql"
-echo "$PREPARE" >>"$WORK/all_track.sql"
+echo "select pg_advisory_lock(1);" >>"$WORK/all_track.sql"
 echo "$PREPARE" >>"$WORK/per_file_track.sql"
+keys=() texts=() names=() scripts=() sums=() bsums=() durations=()
 i=0
 for f in "$PROJ"/migrations/*.sql; do
     i=$((i + 1))
     base=$(basename "$f")
-    t=$(track "$i" "${base%%_*}" "$base")
+    sum=$(sha256sum "$f" | cut -c1-64)
+    keys+=("$i") texts+=("${base%%_*}") names+=("t_$i") scripts+=("$base")
+    sums+=("t1:$sum") bsums+=("b1:$sum") durations+=(3)
     cat "$f" >>"$WORK/all.sql"
-    { cat "$f"; echo "$t"; } >>"$WORK/all_track.sql"
+    cat "$f" >>"$WORK/all_track.sql"
     { echo "BEGIN;"; cat "$f"; echo "COMMIT;"; } >>"$WORK/per_file.sql"
-    { echo "reset role; set session authorization default; reset all; begin;"; cat "$f"; echo "$t"; echo "COMMIT;"; } >>"$WORK/per_file_track.sql"
+    {
+        printf 'begin\\; %s\n' "$(head -1 "$f")"
+        tail -n +2 "$f"
+        printf '%s\\; COMMIT;\n' "$(track "$i" "${base%%_*}" "$base" "$sum")"
+    } >>"$WORK/per_file_track.sql"
 done
+arr() { local IFS=,; echo "'{$*}'"; }
+cat >>"$WORK/all_track.sql" <<SQL
+with b as (
+    select * from unnest($(arr "${keys[@]}")::text[], $(arr "${texts[@]}")::text[], $(arr "${names[@]}")::text[],
+                         $(arr "${scripts[@]}")::text[], $(arr "${sums[@]}")::text[], $(arr "${bsums[@]}")::text[],
+                         $(arr "${durations[@]}")::bigint[])
+        with ordinality as u(version, version_text, name, script, checksum, checksum_bytes, duration_ms, n)
+), h as (
+    insert into ferry.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version)
+    select 'apply', version, version_text, name, checksum, 'root', 'bench', duration_ms, '0.1.0' from b order by n
+)
+insert into ferry.migrations as m (version, version_text, name, script, checksum, checksum_bytes, state,
+    transactional, baselined, os_user, host, duration_ms, ferry_version)
+select version, version_text, name, script, checksum, checksum_bytes, 'applied', true, false, 'root', 'bench', duration_ms, '0.1.0'
+from b
+on conflict (version) do update set
+    version_text = excluded.version_text, name = excluded.name, script = excluded.script,
+    checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
+    transactional = excluded.transactional, statements_done = null, statements_total = null,
+    error = null, baselined = false, applied_at = now(), applied_by = current_user,
+    os_user = excluded.os_user, host = excluded.host, duration_ms = excluded.duration_ms,
+    ferry_version = excluded.ferry_version;
+select pg_advisory_xact_lock(1), pg_advisory_unlock(1);
+SQL
 
 psql_args=(-X -q -v ON_ERROR_STOP=1 -h "$SOCK_DIR" -p "$BENCH_PORT" -U postgres)
 VARIANTS=(psql_1 psql_1_track ferry_single psql_file psql_file_track ferry_up)

@@ -69,7 +69,7 @@ for v in rt_psql_1 rt_psql_per_file rt_ferry_single rt_ferry_up; do
             sub(/^[0-9.]+ ms +/, "", line)
             if (line ~ /^statement: /) { kind = "query"; sql = substr(line, 12) }
             else { kind = line; sub(/ .*/, "", kind); sql = line; sub(/^[a-z]+ [^:]*: /, "", sql) }
-            sql = tolower(sql); gsub(/[0-9]+/, "N", sql); gsub(/[ \t]+/, " ", sql)
+            sql = tolower(sql); gsub(/\047[^\047]*\047/, "\047?\047", sql); gsub(/[0-9]+/, "N", sql); gsub(/[ \t]+/, " ", sql)
             key = sprintf("%-8s %s", kind, substr(sql, 1, 90))
             cnt[key]++; tot[key] += ms; all++; allms += ms; kinds[kind]++
         }

@@ -9,13 +9,20 @@
 use std::time::Duration;
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Statement};
 use serde::Serialize;
 
 /// The version of the tracking tables this release writes.
 pub const TABLES_VERSION: i32 = 1;
+
+/// The types of [`Tracking::record`]'s parameters, `$1` to `$20`.
+const RECORD_TYPES: [&str; 20] = [
+    "text", "text", "text", "text", "text", "text", "text", "boolean", "integer", "integer",
+    "text", "boolean", "text", "text", "bigint", "text", "text", "text", "bigint", "text",
+];
 
 /// One row of the migrations table.
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +128,10 @@ pub struct HistoryEntry<'a> {
 pub struct BatchRow<'a> {
     pub migration: &'a crate::source::Migration,
     pub duration_ms: i64,
+    /// The migration may have a row already, which is then updated: so the plan says of a
+    /// repeatable migration that changed and of a failed one resumed. A pending migration has
+    /// no row otherwise, and its row is inserted without the upsert's cost.
+    pub may_have_row: bool,
 }
 
 /// A migration's state to write.
@@ -151,6 +162,10 @@ pub struct Tracking {
     /// round trip each time, and a run of 500 migrations writes 500 rows.
     record_statement: OnceLock<Statement>,
     progress_statement: OnceLock<Statement>,
+    /// The name of the SQL-level prepared statement of [`Tracking::record_sql`].
+    record_sql_name: OnceLock<String>,
+    /// Whether the session holds the migration lock (see [`crate::runner::acquire_lock`]).
+    pub(crate) lock: crate::runner::LockState,
 }
 
 impl Tracking {
@@ -161,6 +176,8 @@ impl Tracking {
             actor,
             record_statement: OnceLock::new(),
             progress_statement: OnceLock::new(),
+            record_sql_name: OnceLock::new(),
+            lock: crate::runner::LockState::default(),
         }
     }
 
@@ -179,10 +196,14 @@ impl Tracking {
     }
 
     /// Whether the tracking tables exist (read-only commands never create them).
+    ///
+    /// The queries of this module that run once per command name their parameters' types
+    /// (`query_typed`): one round trip each, where an untyped query takes a prepare, an execute
+    /// and a close.
     pub fn exists(&self, client: &mut impl GenericClient) -> Result<bool, postgres::Error> {
-        let row = client.query_one(
+        let row = client.query_typed_one(
             "select to_regclass(format('%I.%I', $1::text, 'migrations')) is not null",
-            &[&self.schema],
+            &[(&self.schema, Type::TEXT)],
         )?;
         Ok(row.get(0))
     }
@@ -250,7 +271,7 @@ impl Tracking {
     }
 
     fn tables_version(&self, client: &mut impl GenericClient) -> Result<i32, postgres::Error> {
-        let row = client.query_opt(
+        let row = client.query_typed_opt(
             &format!(
                 "select value from {}.meta where key = 'tables_version'",
                 self.quoted
@@ -270,7 +291,7 @@ impl Tracking {
         if !self.exists(client)? {
             return Ok(Vec::new());
         }
-        let rows = client.query(
+        let rows = client.query_typed(
             &format!(
                 "select version, version_text, name, script, checksum, checksum_bytes, state,
                         transactional, statements_done, statements_total, error,
@@ -312,7 +333,6 @@ impl Tracking {
         row: &RowWrite<'_>,
         entry: &HistoryEntry<'_>,
     ) -> Result<(), postgres::Error> {
-        let s = &self.quoted;
         let duration_ms = row.duration.map(|d| d.as_millis() as i64);
         let entry_ms = entry.duration.map(|d| d.as_millis() as i64);
         let version = env!("CARGO_PKG_VERSION");
@@ -338,26 +358,103 @@ impl Tracking {
             &entry_ms,
             &entry.checksum,
         ];
-        let statement = prepared(client, &self.record_statement, || {
-            format!(
-                "with h as (
-                     insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version, detail)
-                     values ($17, $1, $2, $3, $20, $13, $14, $19, $16, $18)
-                 )
-                 insert into {s}.migrations as m (version, version_text, name, script, checksum, checksum_bytes, state,
-                     transactional, statements_done, statements_total, error, baselined, os_user, host, duration_ms, ferry_version)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                 on conflict (version) do update set
-                     version_text = excluded.version_text, name = excluded.name, script = excluded.script,
-                     checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
-                     transactional = excluded.transactional, statements_done = excluded.statements_done,
-                     statements_total = excluded.statements_total, error = excluded.error, baselined = excluded.baselined,
-                     applied_at = now(), applied_by = current_user, os_user = excluded.os_user, host = excluded.host,
-                     duration_ms = excluded.duration_ms, ferry_version = excluded.ferry_version"
-            )
-        })?;
+        let statement = prepared(client, &self.record_statement, || self.record_query(true))?;
         client.execute(&statement, &params)?;
         Ok(())
+    }
+
+    /// The statement of [`Tracking::record`]: the history entry and the row's upsert, with
+    /// the 20 parameters in the order of [`RECORD_TYPES`]. Without `upsert`, the row is
+    /// inserted: `on conflict … do update` costs the server about 0.1 ms per execution, most
+    /// of the tracking write, and a migration that has no row yet does not need it.
+    fn record_query(&self, upsert: bool) -> String {
+        let s = &self.quoted;
+        let insert = format!(
+            "with h as (
+                 insert into {s}.history (action, version, version_text, name, checksum, os_user, host, duration_ms, ferry_version, detail)
+                 values ($17, $1, $2, $3, $20, $13, $14, $19, $16, $18)
+             )
+             insert into {s}.migrations as m (version, version_text, name, script, checksum, checksum_bytes, state,
+                 transactional, statements_done, statements_total, error, baselined, os_user, host, duration_ms, ferry_version)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        );
+        if !upsert {
+            return insert;
+        }
+        insert
+            + "
+             on conflict (version) do update set
+                 version_text = excluded.version_text, name = excluded.name, script = excluded.script,
+                 checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
+                 transactional = excluded.transactional, statements_done = excluded.statements_done,
+                 statements_total = excluded.statements_total, error = excluded.error, baselined = excluded.baselined,
+                 applied_at = now(), applied_by = current_user, os_user = excluded.os_user, host = excluded.host,
+                 duration_ms = excluded.duration_ms, ferry_version = excluded.ferry_version"
+    }
+
+    /// Prepares [`Tracking::record`]'s statement, and its variant without the upsert, with SQL
+    /// `PREPARE`, once per session, for [`Tracking::record_sql`]. A prepared statement
+    /// outlives the transaction it was made in, even one rolled back.
+    pub fn prepare_record_sql(
+        &self,
+        client: &mut impl GenericClient,
+    ) -> Result<(), postgres::Error> {
+        if self.record_sql_name.get().is_some() {
+            return Ok(());
+        }
+        // Unique per `Tracking`, in case two of them ever share a connection.
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("ferry_record_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let types = RECORD_TYPES.join(", ");
+        client.batch_execute(&format!(
+            "prepare {name} ({types}) as {};
+             prepare {name}_new ({types}) as {}",
+            self.record_query(true),
+            self.record_query(false)
+        ))?;
+        let _ = self.record_sql_name.set(name);
+        Ok(())
+    }
+
+    /// The SQL of [`Tracking::record`] as a simple query (`EXECUTE` of the statement that
+    /// [`Tracking::prepare_record_sql`] prepared, its parameters as literals), so that it can
+    /// travel in one message with the COMMIT of the migration's transaction: a round trip less
+    /// per migration. `None` until prepared. Unless `may_have_row`, the row is inserted without
+    /// the upsert (it fails if the row exists after all).
+    pub fn record_sql(
+        &self,
+        row: &RowWrite<'_>,
+        entry: &HistoryEntry<'_>,
+        may_have_row: bool,
+    ) -> Option<String> {
+        let name = self.record_sql_name.get()?;
+        let suffix = if may_have_row { "" } else { "_new" };
+        let text = |v: &str| literal(v);
+        let opt_text = |v: Option<&str>| v.map_or_else(|| "null".to_owned(), literal);
+        let opt_num = |v: Option<i64>| v.map_or_else(|| "null".to_owned(), |n| n.to_string());
+        let params = [
+            text(row.version),
+            text(row.version_text),
+            text(row.name),
+            text(row.script),
+            text(row.checksum),
+            text(row.checksum_bytes),
+            text(row.state.as_str()),
+            row.transactional.to_string(),
+            opt_num(row.statements_done.map(i64::from)),
+            opt_num(row.statements_total.map(i64::from)),
+            opt_text(row.error),
+            row.baselined.to_string(),
+            text(&self.actor.os_user),
+            text(&self.actor.host),
+            opt_num(row.duration.map(|d| d.as_millis() as i64)),
+            text(env!("CARGO_PKG_VERSION")),
+            text(entry.action),
+            opt_text(entry.detail),
+            opt_num(entry.duration.map(|d| d.as_millis() as i64)),
+            opt_text(entry.checksum),
+        ];
+        Some(format!("execute {name}{suffix}({})", params.join(", ")))
     }
 
     /// Records a migration file as applied without running it (baseline, repair decisions):
@@ -429,7 +526,19 @@ impl Tracking {
         }
         let s = &self.quoted;
         let ferry_version = env!("CARGO_PKG_VERSION");
-        client.execute(
+        // `on conflict` costs the server a few milliseconds for 500 rows: only when needed.
+        let upsert = if rows.iter().any(|r| r.may_have_row) {
+            "on conflict (version) do update set
+                 version_text = excluded.version_text, name = excluded.name, script = excluded.script,
+                 checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
+                 transactional = excluded.transactional, statements_done = null, statements_total = null,
+                 error = null, baselined = false, applied_at = now(), applied_by = current_user,
+                 os_user = excluded.os_user, host = excluded.host, duration_ms = excluded.duration_ms,
+                 ferry_version = excluded.ferry_version"
+        } else {
+            ""
+        };
+        client.execute_typed(
             &format!(
                 "with b as (
                      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
@@ -442,25 +551,19 @@ impl Tracking {
                      transactional, baselined, os_user, host, duration_ms, ferry_version)
                  select version, version_text, name, script, checksum, checksum_bytes, 'applied', true, false, $8, $9, duration_ms, $10
                  from b
-                 on conflict (version) do update set
-                     version_text = excluded.version_text, name = excluded.name, script = excluded.script,
-                     checksum = excluded.checksum, checksum_bytes = excluded.checksum_bytes, state = excluded.state,
-                     transactional = excluded.transactional, statements_done = null, statements_total = null,
-                     error = null, baselined = false, applied_at = now(), applied_by = current_user,
-                     os_user = excluded.os_user, host = excluded.host, duration_ms = excluded.duration_ms,
-                     ferry_version = excluded.ferry_version"
+                 {upsert}"
             ),
             &[
-                &keys,
-                &texts,
-                &names,
-                &scripts,
-                &checksums,
-                &bytes,
-                &durations,
-                &self.actor.os_user,
-                &self.actor.host,
-                &ferry_version,
+                (&keys, Type::TEXT_ARRAY),
+                (&texts, Type::TEXT_ARRAY),
+                (&names, Type::TEXT_ARRAY),
+                (&scripts, Type::TEXT_ARRAY),
+                (&checksums, Type::TEXT_ARRAY),
+                (&bytes, Type::TEXT_ARRAY),
+                (&durations, Type::INT8_ARRAY),
+                (&self.actor.os_user, Type::TEXT),
+                (&self.actor.host, Type::TEXT),
+                (&ferry_version, Type::TEXT),
             ],
         )?;
         Ok(())
@@ -577,7 +680,7 @@ impl Tracking {
         if !self.exists(client)? {
             return Ok(Vec::new());
         }
-        let rows = client.query(
+        let rows = client.query_typed(
             &format!(
                 "select * from (
                      select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), action,
@@ -586,7 +689,7 @@ impl Tracking {
                  ) h order by id",
                 self.quoted
             ),
-            &[&limit.unwrap_or(i64::MAX)],
+            &[(&limit.unwrap_or(i64::MAX), Type::INT8)],
         )?;
         Ok(rows
             .into_iter()
@@ -642,6 +745,22 @@ pub enum TrackingError {
     Db(#[from] postgres::Error),
 }
 
+/// A string literal that means the same whatever `standard_conforming_strings` says: an
+/// escape string (`E'…'`) with backslashes and quotes doubled.
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 3);
+    out.push_str("E'");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// Quotes an identifier as PostgreSQL's `quote_ident` would, always (names chosen by users may
 /// be keywords or mixed case).
 pub fn quote_ident(name: &str) -> String {
@@ -651,6 +770,13 @@ pub fn quote_ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_mean_the_same_under_any_string_setting() {
+        assert_eq!(literal("plain"), "E'plain'");
+        assert_eq!(literal(r"it's a \ back"), r"E'it''s a \\ back'");
+        assert_eq!(literal(""), "E''");
+    }
 
     #[test]
     fn quotes_identifiers() {

@@ -7,7 +7,9 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -89,18 +91,49 @@ pub fn silent() -> Observer {
 }
 
 /// The log file of one run. Cloning shares the file.
-#[derive(Clone)]
+///
+/// Writing a line only queues it, with the time it happened: formatting, redaction and the
+/// write to the file happen in a background thread every [`FLUSH_EVERY`] (and in
+/// [`RunLog::flush`], and when the last clone is dropped). The runner logs two lines per
+/// statement and one per event, between a statement's reply and the next statement: done there,
+/// that work (and a `write` per migration) added straight to the run's wall time. The log of a
+/// killed run still names any statement that ran longer than [`FLUSH_EVERY`].
 pub struct RunLog {
-    inner: Arc<Mutex<Option<LogFile>>>,
+    shared: Option<Arc<Shared>>,
 }
 
-struct LogFile {
-    /// Buffered: a run writes several lines per statement. A background thread flushes it every
-    /// [`FLUSH_EVERY`], and it is flushed at the end of each migration and of the run, so the
-    /// log of a killed run still names any statement that ran longer than that.
-    file: BufWriter<File>,
+struct Shared {
     path: PathBuf,
     started: Instant,
+    /// Lines not formatted yet, in order.
+    queue: Mutex<Vec<Queued>>,
+    /// Held while a batch is taken from the queue and written, so that batches reach the file
+    /// in order.
+    file: Mutex<BufWriter<File>>,
+    /// Live `RunLog` handles: the last one to go writes what is left, on its own thread (the
+    /// background thread may not get to run again before the process exits).
+    handles: AtomicUsize,
+}
+
+struct Queued {
+    at: Instant,
+    record: Record,
+}
+
+enum Record {
+    Text(String),
+    /// A statement about to be sent: `text[range]` of its script.
+    Statement {
+        version: String,
+        index: usize,
+        text: Arc<str>,
+        range: Range<usize>,
+    },
+    Timing {
+        what: &'static str,
+        duration: Duration,
+    },
+    Event(Event),
 }
 
 impl std::fmt::Debug for RunLog {
@@ -111,12 +144,31 @@ impl std::fmt::Debug for RunLog {
     }
 }
 
+impl Clone for RunLog {
+    fn clone(&self) -> RunLog {
+        if let Some(shared) = &self.shared {
+            shared.handles.fetch_add(1, Ordering::SeqCst);
+        }
+        RunLog {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl Drop for RunLog {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared
+            && shared.handles.fetch_sub(1, Ordering::SeqCst) == 1
+        {
+            shared.write_queued();
+        }
+    }
+}
+
 impl RunLog {
     /// A log that writes nothing (read-only commands, dry runs).
     pub fn disabled() -> RunLog {
-        RunLog {
-            inner: Arc::new(Mutex::new(None)),
-        }
+        RunLog { shared: None }
     }
 
     /// Creates `<dir>/<time>-<command>-<pid>.log`.
@@ -127,24 +179,24 @@ impl RunLog {
             .replace([':', '-'], "");
         let path = dir.join(format!("{stamp}-{command}-{}.log", std::process::id()));
         let file = File::options().create(true).append(true).open(&path)?;
-        let log = RunLog {
-            inner: Arc::new(Mutex::new(Some(LogFile {
-                file: BufWriter::new(file),
-                path,
-                started: Instant::now(),
-            }))),
-        };
-        // Off the critical path: a write per statement would cost a syscall between round trips.
-        let weak = Arc::downgrade(&log.inner);
+        let shared = Arc::new(Shared {
+            path,
+            started: Instant::now(),
+            queue: Mutex::new(Vec::new()),
+            file: Mutex::new(BufWriter::new(file)),
+            handles: AtomicUsize::new(1),
+        });
+        let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(FLUSH_EVERY);
-                let Some(inner) = weak.upgrade() else { break };
-                if let Some(log) = inner.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                    let _ = log.file.flush();
-                }
+                let Some(shared) = weak.upgrade() else { break };
+                shared.write_queued();
             }
         });
+        let log = RunLog {
+            shared: Some(shared),
+        };
         log.line(&format!(
             "ferry {} {command} started at {}",
             env!("CARGO_PKG_VERSION"),
@@ -155,58 +207,110 @@ impl RunLog {
 
     /// The file's path, when logging.
     pub fn path(&self) -> Option<PathBuf> {
-        self.lock().as_ref().map(|l| l.path.clone())
+        self.shared.as_ref().map(|s| s.path.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<LogFile>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// Whether lines go anywhere: callers can skip building a line that would be dropped.
+    pub fn enabled(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    fn push(&self, record: Record) {
+        if let Some(shared) = &self.shared {
+            let queued = Queued {
+                at: Instant::now(),
+                record,
+            };
+            shared
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(queued);
+        }
     }
 
     /// Appends one line (redacted), prefixed with the time since the run started.
     pub fn line(&self, text: &str) {
-        let mut guard = self.lock();
-        if let Some(log) = guard.as_mut() {
-            let elapsed = log.started.elapsed();
-            let text = crate::redact::redact(text);
-            let mut out = String::with_capacity(text.len() + 16);
-            for (i, line) in text.lines().enumerate() {
-                if i == 0 {
-                    out.push_str(&format!("[{:>9.3}s] {line}\n", elapsed.as_secs_f64()));
-                } else {
-                    out.push_str(&format!("             {line}\n"));
-                }
-            }
-            // A log that cannot be written must not stop a migration half-way.
-            let _ = log.file.write_all(out.as_bytes());
+        if self.enabled() {
+            self.push(Record::Text(text.to_owned()));
         }
     }
 
-    /// Logs a statement about to be sent.
-    pub fn statement(&self, version: &str, index: usize, sql: &str) {
-        if self.lock().is_some() {
-            self.line(&format!("{version} statement {}:\n{sql}", index + 1));
-        }
-    }
-
-    /// Writes buffered lines to the file.
-    pub fn flush(&self) {
-        if let Some(log) = self.lock().as_mut() {
-            let _ = log.file.flush();
+    /// Logs statement `index` (0-based) of a script about to be sent: `text[range]`.
+    pub fn statement(&self, version: &str, index: usize, text: &Arc<str>, range: Range<usize>) {
+        if self.enabled() {
+            self.push(Record::Statement {
+                version: version.to_owned(),
+                index,
+                text: text.clone(),
+                range,
+            });
         }
     }
 
     /// Logs a duration.
-    pub fn timing(&self, what: &str, duration: Duration) {
-        self.line(&format!(
-            "{what} ({:.1} ms)",
-            duration.as_secs_f64() * 1000.0
-        ));
+    pub fn timing(&self, what: &'static str, duration: Duration) {
+        self.push(Record::Timing { what, duration });
+    }
+
+    /// Logs an event as one JSON line.
+    fn event(&self, event: Event) {
+        self.push(Record::Event(event));
+    }
+
+    /// Writes every queued line to the file now.
+    pub fn flush(&self) {
+        if let Some(shared) = &self.shared {
+            shared.write_queued();
+        }
     }
 }
 
-impl Drop for LogFile {
-    fn drop(&mut self) {
-        let _ = self.file.flush();
+impl Shared {
+    /// Formats, redacts and writes what is queued, then flushes the file.
+    fn write_queued(&self) {
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let queued = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        if queued.is_empty() {
+            return;
+        }
+        let mut out = String::new();
+        for q in queued {
+            let elapsed = q.at.saturating_duration_since(self.started);
+            let text = match q.record {
+                Record::Text(text) => text,
+                Record::Statement {
+                    version,
+                    index,
+                    text,
+                    range,
+                } => format!("{version} statement {}:\n{}", index + 1, &text[range]),
+                Record::Timing { what, duration } => {
+                    format!("{what} ({:.1} ms)", duration.as_secs_f64() * 1000.0)
+                }
+                Record::Event(event) => match serde_json::to_string(&event) {
+                    Ok(json) => json,
+                    Err(_) => continue,
+                },
+            };
+            push_line(&mut out, elapsed, &crate::redact::redact(&text));
+        }
+        // A log that cannot be written must not stop a migration half-way.
+        let _ = file.write_all(out.as_bytes());
+        let _ = file.flush();
+    }
+}
+
+/// Appends `text` to `out`: its first line after the time since the run started, the others
+/// indented under it.
+fn push_line(out: &mut String, elapsed: Duration, text: &str) {
+    use std::fmt::Write as _;
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "[{:>9.3}s] {line}", elapsed.as_secs_f64());
+        } else {
+            let _ = writeln!(out, "             {line}");
+        }
     }
 }
 
@@ -222,8 +326,15 @@ impl Reporter {
         Reporter { observer, log }
     }
 
+    /// Shows `event` to the observer and queues it for the log. The events of the rare kinds
+    /// (which database, the lock, retries, failures) are written to the file at once; a
+    /// migration's start and finish, and notices, follow within [`FLUSH_EVERY`].
     pub fn emit(&self, event: Event) {
-        match &event {
+        (self.observer)(&event);
+        if !self.log.enabled() {
+            return;
+        }
+        match event {
             Event::Notice {
                 severity,
                 message,
@@ -237,17 +348,78 @@ impl Reporter {
                 if let Some(h) = hint {
                     line.push_str(&format!("\nHINT: {h}"));
                 }
-                self.log.line(&line);
+                self.log.push(Record::Text(line));
             }
-            other => {
-                if let Ok(json) = serde_json::to_string(other) {
-                    self.log.line(&json);
-                }
-                if !matches!(other, Event::MigrationStarted { .. }) {
-                    self.log.flush();
-                }
+            event @ (Event::MigrationStarted { .. } | Event::MigrationFinished { .. }) => {
+                self.log.event(event);
+            }
+            event => {
+                self.log.event(event);
+                self.log.flush();
             }
         }
-        (self.observer)(&event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queued_lines_reach_the_file_in_order_when_the_last_handle_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = RunLog::create(dir.path(), "up").unwrap();
+        let path = log.path().unwrap();
+        let text: Arc<str> = Arc::from("-- header\ncreate table t (id int);\nselect 1;");
+        crate::redact::register("s3cr3t-in-the-log");
+        log.statement("0001", 0, &text, 10..34);
+        log.timing("ok", Duration::from_micros(1500));
+        let reporter = Reporter::new(silent(), log.clone());
+        reporter.emit(Event::MigrationFinished {
+            direction: Direction::Up,
+            version: "0001".to_owned(),
+            name: "t".to_owned(),
+            duration_ms: 1.5,
+        });
+        reporter.emit(Event::Notice {
+            severity: "NOTICE".to_owned(),
+            message: "two\nlines".to_owned(),
+            detail: None,
+            hint: Some("password s3cr3t-in-the-log".to_owned()),
+        });
+        drop(log);
+        log_line_after_drop(&reporter);
+        drop(reporter);
+        let written = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = written.lines().map(|l| &l[l.len().min(13)..]).collect();
+        assert!(lines[0].starts_with("ferry "), "{written}");
+        assert_eq!(
+            lines[1..],
+            [
+                "0001 statement 1:",
+                "create table t (id int);",
+                "ok (1.5 ms)",
+                r#"{"event":"migration_finished","direction":"up","version":"0001","name":"t","duration_ms":1.5}"#,
+                "NOTICE: two",
+                "lines",
+                "HINT: password ********",
+                "last line",
+            ],
+            "{written}"
+        );
+    }
+
+    fn log_line_after_drop(reporter: &Reporter) {
+        reporter.log.line("last line");
+    }
+
+    #[test]
+    fn a_disabled_log_takes_nothing() {
+        let log = RunLog::disabled();
+        assert!(!log.enabled());
+        log.line("nothing");
+        log.timing("ok", Duration::ZERO);
+        log.flush();
+        assert_eq!(log.path(), None);
     }
 }

@@ -5,8 +5,11 @@
 //!   `CREATE INDEX CONCURRENTLY` in a no-transaction file does not wait for ferry's own
 //!   transaction. The applied set is read again after the lock is held.
 //! - A transactional migration is `BEGIN`, each statement sent on its own (so a failure names
-//!   its statement, and a killed client's backend rolls back instead of committing), the
-//!   tracking row, then `COMMIT` sent alone.
+//!   its statement, and a killed client's backend rolls back instead of committing), then the
+//!   tracking row and `COMMIT` in one message once the last statement has succeeded.
+//!   `--single-transaction` writes the rows of all its migrations in one statement before its
+//!   `COMMIT`, which also releases the migration lock (see
+//!   [`Runner::apply_single_transaction`]).
 //! - A no-transaction migration records its progress after every statement, so a failure or a
 //!   killed runner leaves a `failed` / `running` row that the next `up` resumes from.
 //! - Lock timeouts (55P03) and deadlocks (40P01) are retried with backoff.
@@ -15,11 +18,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use postgres::Client;
 use postgres::error::{DbError, ErrorPosition, SqlState};
+use postgres::types::Type;
 use serde::Serialize;
 
 use crate::history::{BatchRow, HistoryEntry, RowState, RowWrite, Tracking};
@@ -134,11 +138,52 @@ fn db(context: &'static str) -> impl FnOnce(postgres::Error) -> RunError {
 /// Holds the advisory lock on a session; released explicitly, or by the server when the session ends.
 pub struct LockGuard {
     key: i64,
+    state: LockState,
 }
 
 impl LockGuard {
     pub fn release(self, client: &mut Client) {
-        let _ = client.execute("select pg_advisory_unlock($1)", &[&self.key]);
+        // `--single-transaction` hands the lock over to its transaction, which released it on
+        // COMMIT (see `Runner::apply_single_transaction`): nothing is left to release.
+        let sql = match self.state.take() {
+            LockState::HANDED_OVER => return,
+            // Unlocking a lock the session does not hold would draw a WARNING.
+            LockState::UNKNOWN => {
+                "select pg_advisory_unlock($1) from pg_locks
+                 where locktype = 'advisory' and pid = pg_backend_pid() and granted
+                   and classid = (($1 >> 32) & 4294967295)::oid
+                   and objid = ($1 & 4294967295)::oid and objsubid = 1"
+            }
+            _ => "select pg_advisory_unlock($1)",
+        };
+        let _ = client.query_typed(sql, &[(&self.key, Type::INT8)]);
+    }
+}
+
+/// Whether a session holds the migration lock, shared by its [`LockGuard`] and its [`Runner`]
+/// through [`Tracking`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LockState(Arc<AtomicU8>);
+
+impl LockState {
+    const NOT_HELD: u8 = 0;
+    const HELD: u8 = 1;
+    /// Released inside the run's last transaction, whose end releases the transaction-level
+    /// lock that replaced it.
+    const HANDED_OVER: u8 = 2;
+    /// Maybe released: a hand-over failed part-way.
+    const UNKNOWN: u8 = 3;
+
+    fn set(&self, state: u8) {
+        self.0.store(state, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> u8 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn take(&self) -> u8 {
+        self.0.swap(Self::NOT_HELD, Ordering::SeqCst)
     }
 }
 
@@ -156,14 +201,18 @@ pub fn acquire_lock(
     let mut delay = Duration::from_millis(20);
     loop {
         let got: bool = client
-            .query_one("select pg_try_advisory_lock($1)", &[&key])
+            .query_typed_one("select pg_try_advisory_lock($1)", &[(&key, Type::INT8)])
             .map_err(db("taking the migration lock"))?
             .get(0);
         if got {
             reporter.emit(Event::LockAcquired {
                 waited_ms: started.elapsed().as_millis() as u64,
             });
-            return Ok(LockGuard { key });
+            tracking.lock.set(LockState::HELD);
+            return Ok(LockGuard {
+                key,
+                state: tracking.lock.clone(),
+            });
         }
         let holder = lock_holder(client, key).unwrap_or_else(|| "another session".to_owned());
         if started.elapsed() >= settings.lock_wait || cancel.is_cancelled() {
@@ -235,9 +284,13 @@ struct BodyPlace {
 /// One script to run, with its identity in the tracking table.
 struct Job<'s> {
     migration: &'s Migration,
+    /// `migration.version` as written, made once for the log line of every statement.
+    version: String,
     script: &'s Script,
     direction: Direction,
     transactional: bool,
+    /// The migration may have a tracking row already (see [`BatchRow::may_have_row`]).
+    may_have_row: bool,
 }
 
 /// Where one statement failed; `error` is `None` when Ctrl-C stopped the run before it was sent.
@@ -271,6 +324,10 @@ impl<'a> Runner<'a> {
     /// Applies the planned migrations, each in its own transaction unless it says otherwise.
     /// Stops at the first failure; what ran before it stays applied.
     pub fn apply(&mut self, set: &MigrationSet, plan: &[PlannedApply]) -> RunOutcome {
+        with_checksums_ahead(set, plan, || self.apply_each(set, plan))
+    }
+
+    fn apply_each(&mut self, set: &MigrationSet, plan: &[PlannedApply]) -> RunOutcome {
         let mut outcome = RunOutcome::default();
         for step in plan {
             let m = &set.migrations[step.index];
@@ -279,9 +336,11 @@ impl<'a> Runner<'a> {
             }
             let job = Job {
                 migration: m,
+                version: m.version.to_string(),
                 script: &m.up,
                 direction: Direction::Up,
                 transactional: m.transactional(),
+                may_have_row: m.is_repeatable() || step.resume_from.is_some(),
             };
             let result = if job.transactional {
                 self.run_transactional(&job)
@@ -300,24 +359,38 @@ impl<'a> Runner<'a> {
     }
 
     /// Applies every planned migration in one transaction (`--single-transaction`): all or nothing.
+    ///
+    /// When the session holds the migration lock, the COMMIT releases it: the transaction takes
+    /// the same lock at transaction level and releases the session-level one just before
+    /// committing, so no other runner gets in before the commit, and the [`LockGuard`] then has
+    /// nothing left to do. A statement after the COMMIT of a large transaction costs the server
+    /// several milliseconds (its caches are rebuilt after the transaction's invalidations);
+    /// ending the run at the COMMIT saves that. The caller must not rely on holding the lock
+    /// after this returns.
     pub fn apply_single_transaction(
         &mut self,
         set: &MigrationSet,
         plan: &[PlannedApply],
     ) -> RunOutcome {
+        with_checksums_ahead(set, plan, || self.apply_all(set, plan))
+    }
+
+    fn apply_all(&mut self, set: &MigrationSet, plan: &[PlannedApply]) -> RunOutcome {
         let mut outcome = RunOutcome::default();
         let mut begin = Some("begin".to_owned());
         for step in plan {
             let m = &set.migrations[step.index];
             let job = Job {
                 migration: m,
+                version: m.version.to_string(),
                 script: &m.up,
                 direction: Direction::Up,
                 transactional: true,
+                may_have_row: m.is_repeatable() || step.resume_from.is_some(),
             };
             self.announce(&job, None);
-            match self.run_in_open_transaction(&job, false, begin.take()) {
-                Ok(ran) => {
+            match self.run_in_open_transaction(&job, begin.take()) {
+                Ok((ran, _)) => {
                     self.finished(&job, &ran);
                     outcome.ran.push(ran);
                 }
@@ -340,9 +413,13 @@ impl<'a> Runner<'a> {
         let rows: Vec<BatchRow<'_>> = plan
             .iter()
             .zip(&outcome.ran)
-            .map(|(step, ran)| BatchRow {
-                migration: &set.migrations[step.index],
-                duration_ms: ran.duration_ms.round() as i64,
+            .map(|(step, ran)| {
+                let migration = &set.migrations[step.index];
+                BatchRow {
+                    migration,
+                    duration_ms: ran.duration_ms.round() as i64,
+                    may_have_row: migration.is_repeatable() || step.resume_from.is_some(),
+                }
             })
             .collect();
         let changes_identity = rows.iter().any(|r| r.migration.up.may_change_identity);
@@ -354,11 +431,27 @@ impl<'a> Runner<'a> {
         }
         .and_then(|()| self.tracking.record_batch(self.client, &rows));
         let last = &set.migrations[plan[plan.len() - 1].index];
-        if let Err(e) = written.and_then(|()| self.client.batch_execute("commit")) {
-            let _ = self.client.batch_execute("rollback");
-            let failure = self.bare_failure(last, e);
-            outcome.ran.clear();
-            outcome.failure = Some(failure);
+        let hand_over = self.tracking.lock.get() == LockState::HELD;
+        let commit = if hand_over {
+            let key = self.tracking.lock_key();
+            format!("select pg_advisory_xact_lock({key}), pg_advisory_unlock({key}); commit")
+        } else {
+            "commit".to_owned()
+        };
+        match written.and_then(|()| self.client.batch_execute(&commit)) {
+            Ok(()) if hand_over => self.tracking.lock.set(LockState::HANDED_OVER),
+            Ok(()) => {}
+            Err(e) => {
+                if hand_over {
+                    // Whether the session-level lock was released before the error is not
+                    // known: the guard releases it only if it is still held.
+                    self.tracking.lock.set(LockState::UNKNOWN);
+                }
+                let _ = self.client.batch_execute("rollback");
+                let failure = self.bare_failure(last, e);
+                outcome.ran.clear();
+                outcome.failure = Some(failure);
+            }
         }
         outcome
     }
@@ -375,9 +468,11 @@ impl<'a> Runner<'a> {
             let down = m.down.as_ref().expect("planned reverts have a down script");
             let job = Job {
                 migration: m,
+                version: m.version.to_string(),
                 script: down,
                 direction: Direction::Down,
                 transactional: !down.directives.no_transaction,
+                may_have_row: true,
             };
             let result = if job.transactional {
                 self.run_transactional(&job)
@@ -405,7 +500,7 @@ impl<'a> Runner<'a> {
         *attempt += 1;
         let wait = self.settings.retry_backoff * 2u32.pow(*attempt - 1);
         self.reporter.emit(Event::Retrying {
-            version: job.migration.version.to_string(),
+            version: job.version.clone(),
             attempt: *attempt,
             sqlstate: failure.sqlstate.clone().unwrap_or_default(),
             message: failure.message.clone(),
@@ -419,9 +514,11 @@ impl<'a> Runner<'a> {
     pub fn check(&mut self, migration: &Migration, script: &Script) -> Option<MigrationFailure> {
         let job = Job {
             migration,
+            version: migration.version.to_string(),
             script,
             direction: Direction::Up,
             transactional: true,
+            may_have_row: true,
         };
         let statements = match script.statements() {
             Ok(s) => s,
@@ -467,18 +564,25 @@ impl<'a> Runner<'a> {
 
     /// One transactional script with retries on lock timeouts and deadlocks.
     fn run_transactional(&mut self, job: &Job<'_>) -> Result<Ran, Box<MigrationFailure>> {
+        if job.direction == Direction::Up {
+            // Once per session, outside any transaction; without it the tracking row is
+            // written on its own before COMMIT.
+            let _ = self.tracking.prepare_record_sql(self.client);
+        }
         let mut attempt = 0;
         loop {
             self.announce(job, None);
             let started = Instant::now();
             let begin = self.begin_sql(job.script);
-            let result = self.run_in_open_transaction(job, true, Some(begin));
+            let result =
+                self.run_in_open_transaction(job, Some(begin))
+                    .and_then(|(ran, duration)| {
+                        self.track_and_commit(job, ran.statements, duration)
+                            .map(|()| ran)
+                            .map_err(|e| Box::new(self.bare_failure(job.migration, e)))
+                    });
             match result {
                 Ok(mut ran) => {
-                    if let Err(e) = self.client.batch_execute("commit") {
-                        let _ = self.client.batch_execute("rollback");
-                        return Err(Box::new(self.bare_failure(job.migration, e)));
-                    }
                     ran.duration_ms = ms(started.elapsed());
                     self.finished(job, &ran);
                     return Ok(ran);
@@ -507,17 +611,66 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Runs a script's statements and its tracking write inside an already open transaction.
-    /// `track`: write the migration's tracking row too (`--single-transaction` writes all
-    /// rows at the end instead).
-    ///
-    /// `begin`, when the transaction is not open yet, is sent with the first statement.
+    /// Writes a transactional migration's tracking row and commits its transaction. Going up,
+    /// both travel in one message (see [`Tracking::record_sql`]); a failure of either is a
+    /// failure of the migration, whose transaction is then rolled back.
+    fn track_and_commit(
+        &mut self,
+        job: &Job<'_>,
+        statements: usize,
+        duration: Duration,
+    ) -> Result<(), postgres::Error> {
+        if job.direction == Direction::Up {
+            let key = job.migration.version.key();
+            let m = job.migration;
+            let script = m.up.file_name();
+            let row = RowWrite {
+                version: &key,
+                version_text: &job.version,
+                name: &m.name,
+                script: &script,
+                checksum: m.up.checksum(),
+                checksum_bytes: m.up.bytes_checksum(),
+                state: RowState::Applied,
+                transactional: true,
+                statements_done: None,
+                statements_total: None,
+                error: None,
+                duration: Some(duration),
+                baselined: false,
+            };
+            let entry = HistoryEntry {
+                action: "apply",
+                version: Some(&key),
+                version_text: Some(&job.version),
+                name: Some(&m.name),
+                checksum: Some(m.up.checksum()),
+                duration: Some(duration),
+                detail: None,
+            };
+            if let Some(write) = self.tracking.record_sql(&row, &entry, job.may_have_row) {
+                // The file may have switched roles: ferry writes its tables as the session's
+                // own user (see `Runner::as_ferry`).
+                let sql = if job.script.may_change_identity {
+                    format!("reset role; set session authorization default; {write}; commit")
+                } else {
+                    format!("{write}; commit")
+                };
+                return self.client.batch_execute(&sql);
+            }
+        }
+        self.write_tracking(job, RowState::Applied, statements, None, duration)?;
+        self.client.batch_execute("commit")
+    }
+
+    /// Runs a script's statements inside an already open transaction (`begin`, when the
+    /// transaction is not open yet, is sent with the first statement). Returns how long they
+    /// took too.
     fn run_in_open_transaction(
         &mut self,
         job: &Job<'_>,
-        track: bool,
         mut begin: Option<String>,
-    ) -> Result<Ran, Box<MigrationFailure>> {
+    ) -> Result<(Ran, Duration), Box<MigrationFailure>> {
         let started = Instant::now();
         let statements = job
             .script
@@ -535,21 +688,15 @@ impl<'a> Runner<'a> {
             }
         }
         let duration = started.elapsed();
-        if track {
-            let tracked =
-                self.write_tracking(job, RowState::Applied, statements.len(), None, duration);
-            if let Err(e) = tracked {
-                return Err(Box::new(self.bare_failure(job.migration, e)));
-            }
-        }
-        Ok(Ran {
-            version: job.migration.version.to_string(),
+        let ran = Ran {
+            version: job.version.clone(),
             name: job.migration.name.clone(),
             direction: job.direction,
             duration_ms: ms(duration),
             statements: statements.len(),
             transactional: job.transactional,
-        })
+        };
+        Ok((ran, duration))
     }
 
     /// A no-transaction script: statement by statement, progress recorded after each, resumed
@@ -630,7 +777,7 @@ impl<'a> Runner<'a> {
             return Err(Box::new(self.bare_failure(job.migration, e)));
         }
         let ran = Ran {
-            version: job.migration.version.to_string(),
+            version: job.version.clone(),
             name: job.migration.name.clone(),
             direction: job.direction,
             duration_ms: ms(duration),
@@ -685,8 +832,9 @@ impl<'a> Runner<'a> {
         let statements = job.script.statements().expect("split before running");
         let stmt = &statements[index];
         let sql = &job.script.text[stmt.range.clone()];
-        let version = job.migration.version.to_string();
-        self.reporter.log.statement(&version, index, sql);
+        self.reporter
+            .log
+            .statement(&job.version, index, &job.script.text, stmt.range.clone());
         let started = Instant::now();
         let mut prefix_chars = 0;
         let result = match (&stmt.copy_data, prefix) {
@@ -881,7 +1029,7 @@ impl<'a> Runner<'a> {
     fn announce(&self, job: &Job<'_>, resume_from: Option<usize>) {
         self.reporter.emit(Event::MigrationStarted {
             direction: job.direction,
-            version: job.migration.version.to_string(),
+            version: job.version.clone(),
             name: job.migration.name.clone(),
             transactional: job.transactional,
             resume_from,
@@ -900,7 +1048,7 @@ impl<'a> Runner<'a> {
     fn failed(&self, job: &Job<'_>, failure: &MigrationFailure) {
         self.reporter.emit(Event::MigrationFailed {
             direction: job.direction,
-            version: job.migration.version.to_string(),
+            version: job.version.clone(),
             name: job.migration.name.clone(),
             message: failure.message.clone(),
         });
@@ -914,7 +1062,7 @@ impl<'a> Runner<'a> {
         };
         let (line, column) = location.line_col();
         MigrationFailure {
-            version: job.migration.version.to_string(),
+            version: job.version.clone(),
             name: job.migration.name.clone(),
             direction: job.direction,
             file: job.script.path.clone(),
@@ -996,7 +1144,7 @@ impl<'a> Runner<'a> {
             (None, None) => "cancelled by the user (Ctrl-C)".to_owned(),
         };
         MigrationFailure {
-            version: job.migration.version.to_string(),
+            version: job.version.clone(),
             name: job.migration.name.clone(),
             direction: job.direction,
             file: location.path.clone(),
@@ -1136,6 +1284,35 @@ fn connection_failure_message(error: &postgres::Error) -> String {
     crate::redact::redact(&text).into_owned()
 }
 
+/// Runs `run` while another thread computes the token checksums of the planned migrations, in
+/// plan order. Each is needed for the migration's tracking row; computed on the runner's thread
+/// (PostgreSQL's scanner over the whole file), it would sit between a statement's reply and the
+/// next statement and add to the run's wall time. The thread stops when `run` returns.
+fn with_checksums_ahead<T>(
+    set: &MigrationSet,
+    plan: &[PlannedApply],
+    run: impl FnOnce() -> T,
+) -> T {
+    // Not worth a thread for a few files.
+    if plan.len() < 4 {
+        return run();
+    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for step in plan {
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                set.migrations[step.index].up.checksum();
+            }
+        });
+        let result = run();
+        done.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
@@ -1176,5 +1353,260 @@ mod tests {
         assert_eq!(parse_plpgsql_context("SQL statement \"select 1\""), None);
         assert_eq!(function_simple_name("public.f(integer)"), "f");
         assert_eq!(function_simple_name("\"Weird\"(text)"), "Weird");
+    }
+
+    use std::sync::Mutex;
+
+    use crate::history::Actor;
+    use crate::log::{Reporter, RunLog, silent};
+    use crate::plan::UpOptions;
+    use ferry_test_support::{TestDb, TestProject, fresh_db};
+
+    /// A connection that keeps the server's notices (a stray WARNING would land here).
+    fn client_with_notices(db: &TestDb) -> (Client, Arc<Mutex<Vec<String>>>) {
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let sink = notices.clone();
+        let mut config = db.config();
+        config.notice_callback(move |n| {
+            sink.lock()
+                .unwrap()
+                .push(format!("{}: {}", n.severity(), n.message()))
+        });
+        (config.connect(postgres::NoTls).unwrap(), notices)
+    }
+
+    /// Whether another session could take the migration lock now (and gives it back).
+    fn lock_is_free(db: &TestDb, key: i64) -> bool {
+        let mut other = db.client();
+        let got: bool = other
+            .query_one("select pg_try_advisory_lock($1)", &[&key])
+            .unwrap()
+            .get(0);
+        if got {
+            other
+                .execute("select pg_advisory_unlock($1)", &[&key])
+                .unwrap();
+        }
+        got
+    }
+
+    fn project(files: &[(&str, &str)]) -> (TestProject, MigrationSet) {
+        let project = TestProject::new();
+        for (name, sql) in files {
+            project.write_migration(name, sql);
+        }
+        let set = crate::source::discover(&project.migrations_dir()).unwrap();
+        (project, set)
+    }
+
+    /// Takes the lock, plans `up --single-transaction` and runs it on `client`.
+    fn single_transaction_run(
+        client: &mut Client,
+        tracking: &Tracking,
+        set: &MigrationSet,
+    ) -> (LockGuard, RunOutcome) {
+        let reporter = Reporter::new(silent(), RunLog::disabled());
+        let settings = RunSettings::default();
+        let cancel = CancelFlag::default();
+        tracking.ensure(client).unwrap();
+        let lock = acquire_lock(client, tracking, &settings, &reporter, &cancel).unwrap();
+        let rows = tracking.applied(client).unwrap();
+        let options = UpOptions {
+            single_transaction: true,
+            ..UpOptions::default()
+        };
+        let planned = crate::plan::plan_up(set, &rows, &options).unwrap();
+        let outcome = Runner::new(client, tracking, &reporter, &settings, &cancel)
+            .apply_single_transaction(set, &planned);
+        (lock, outcome)
+    }
+
+    #[test]
+    fn single_transaction_commit_releases_the_migration_lock() {
+        let db = fresh_db();
+        let files: Vec<(String, String)> = (1..=6)
+            .map(|i| {
+                (
+                    format!("{i:03}_t{i}.sql"),
+                    format!("create table t{i} (id int);\ncreate index on t{i} (id);\n"),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+            .collect();
+        let (_project, set) = project(&files);
+        let (mut client, notices) = client_with_notices(&db);
+        let tracking = Tracking::new("ferry", Actor::default());
+        let (lock, outcome) = single_transaction_run(&mut client, &tracking, &set);
+        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+        assert_eq!(outcome.ran.len(), 6);
+        // Committed, and the lock went with the COMMIT while the session is still open.
+        assert!(lock_is_free(&db, tracking.lock_key()));
+        lock.release(&mut client);
+        let applied: i64 = client
+            .query_one(
+                "select count(*) from ferry.migrations where state = 'applied'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(applied, 6);
+        let held: i64 = client
+            .query_one(
+                "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(held, 0);
+        // Nothing was unlocked twice (that would be a WARNING).
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
+        // The session can take the lock again and release it the ordinary way.
+        let reporter = Reporter::new(silent(), RunLog::disabled());
+        let again = acquire_lock(
+            &mut client,
+            &tracking,
+            &RunSettings::default(),
+            &reporter,
+            &CancelFlag::default(),
+        )
+        .unwrap();
+        assert!(!lock_is_free(&db, tracking.lock_key()));
+        again.release(&mut client);
+        assert!(lock_is_free(&db, tracking.lock_key()));
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
+    }
+
+    #[test]
+    fn single_transaction_failure_keeps_the_lock_until_released() {
+        let db = fresh_db();
+        let (_project, set) = project(&[
+            ("001_a.sql", "create table a (id int);"),
+            (
+                "002_b.sql",
+                "create table b (id int);\ninsert into b values ('x');",
+            ),
+            ("003_c.sql", "create table c (id int);"),
+            ("004_d.sql", "create table d (id int);"),
+        ]);
+        let (mut client, notices) = client_with_notices(&db);
+        let tracking = Tracking::new("ferry", Actor::default());
+        let (lock, outcome) = single_transaction_run(&mut client, &tracking, &set);
+        let failure = outcome.failure.expect("002 fails");
+        assert_eq!(failure.version, "002");
+        assert_eq!((failure.statement, failure.line), (2, 2));
+        assert_eq!(failure.sqlstate.as_deref(), Some("22P02"));
+        assert!(outcome.ran.is_empty());
+        assert!(!lock_is_free(&db, tracking.lock_key()));
+        lock.release(&mut client);
+        assert!(lock_is_free(&db, tracking.lock_key()));
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
+        let tables = db.table_names();
+        assert!(tables.iter().all(|t| t.starts_with("ferry.")), "{tables:?}");
+    }
+
+    #[test]
+    fn tracking_rows_travel_with_the_commit_whatever_the_files_did() {
+        let db = fresh_db();
+        let role = format!("r_{}", db.name());
+        db.execute(&format!(
+            "create role {role}; grant create on schema public to {role}"
+        ));
+        let as_role = format!("set role {role};\ncreate table d (id int);");
+        let (_project, set) = project(&[
+            ("001_it's_a_back\\slash.sql", "create table a (id int);"),
+            (
+                "002_strings.sql",
+                "set standard_conforming_strings = off;\ncreate table b (id int);",
+            ),
+            (
+                "003_dump.sql",
+                "select pg_catalog.set_config('search_path', '', false);\ncreate table public.c (id int);",
+            ),
+            ("004_as_role.sql", &as_role),
+            ("005_e.sql", "create table e (id int);"),
+        ]);
+        let (mut client, notices) = client_with_notices(&db);
+        let tracking = Tracking::new("ferry", Actor::default());
+        let reporter = Reporter::new(silent(), RunLog::disabled());
+        let settings = RunSettings::default();
+        let cancel = CancelFlag::default();
+        tracking.ensure(&mut client).unwrap();
+        let rows = tracking.applied(&mut client).unwrap();
+        let planned = crate::plan::plan_up(&set, &rows, &UpOptions::default()).unwrap();
+        let outcome = Runner::new(&mut client, &tracking, &reporter, &settings, &cancel)
+            .apply(&set, &planned);
+        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+        let rows = tracking.applied(&mut client).unwrap();
+        let mut names: Vec<(String, String, String)> = rows
+            .iter()
+            .map(|r| (r.version.clone(), r.name.clone(), r.applied_by.clone()))
+            .collect();
+        names.sort();
+        let names: Vec<(&str, &str, &str)> = names
+            .iter()
+            .map(|(v, n, by)| (v.as_str(), n.as_str(), by.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("1", "it's_a_back\\slash", "postgres"),
+                ("2", "strings", "postgres"),
+                ("3", "dump", "postgres"),
+                ("4", "as_role", "postgres"),
+                ("5", "e", "postgres"),
+            ]
+        );
+        for (r, m) in rows.iter().zip(&set.migrations) {
+            assert_eq!(r.checksum, m.up.checksum());
+            assert_eq!(r.checksum_bytes, m.up.bytes_checksum());
+            assert!(r.transactional && r.state == RowState::Applied);
+        }
+        let history: i64 = client
+            .query_one(
+                "select count(*) from ferry.history where action = 'apply' and checksum is not null",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(history, 5);
+        // Written through the statement prepared once for the session.
+        let prepared: i64 = client
+            .query_one(
+                "select count(*) from pg_prepared_statements where name like 'ferry_record_%'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(prepared, 2);
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
+        db.execute(&format!(
+            "drop table d; revoke create on schema public from {role}; drop role {role}"
+        ));
+    }
+
+    #[test]
+    fn a_lock_in_doubt_is_released_only_if_held() {
+        let db = fresh_db();
+        let (mut client, notices) = client_with_notices(&db);
+        let tracking = Tracking::new("ferry", Actor::default());
+        let reporter = Reporter::new(silent(), RunLog::disabled());
+        let settings = RunSettings::default();
+        let cancel = CancelFlag::default();
+        // Held: released.
+        let lock = acquire_lock(&mut client, &tracking, &settings, &reporter, &cancel).unwrap();
+        tracking.lock.set(LockState::UNKNOWN);
+        lock.release(&mut client);
+        assert!(lock_is_free(&db, tracking.lock_key()));
+        // Not held any more: nothing to do, and no WARNING.
+        let lock = acquire_lock(&mut client, &tracking, &settings, &reporter, &cancel).unwrap();
+        client
+            .execute("select pg_advisory_unlock($1)", &[&tracking.lock_key()])
+            .unwrap();
+        tracking.lock.set(LockState::UNKNOWN);
+        lock.release(&mut client);
+        assert!(notices.lock().unwrap().is_empty(), "{notices:?}");
     }
 }
