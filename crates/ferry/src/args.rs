@@ -141,6 +141,10 @@ pub struct UpArgs {
     /// Where backups go (default .ferry/backups in the project).
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Run each migration's verify script in its transaction, before COMMIT: a failing one
+    /// rolls the migration back (a no-transaction migration is recorded as failed).
+    #[arg(long)]
+    pub verify: bool,
     #[command(flatten)]
     pub dry_run: DryRunArgs,
 }

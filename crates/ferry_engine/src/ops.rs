@@ -303,6 +303,8 @@ pub struct UpArgs {
     pub backup: Option<bool>,
     /// Where backups go (default `.ferry/backups` in the project root).
     pub backup_dir: Option<PathBuf>,
+    /// `--verify`: each migration's verify script runs in its transaction, before COMMIT.
+    pub verify: bool,
 }
 
 /// `ferry up`.
@@ -363,6 +365,7 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
             report.backup = Some(made.path);
         }
         let mut runner = ctx.runner(session, settings);
+        runner.verify_scripts = args.verify;
         let outcome = if args.options.single_transaction {
             runner.apply_single_transaction(&set, &planned)
         } else {

@@ -269,6 +269,10 @@ pub struct Runner<'a> {
     pub reporter: &'a Reporter,
     pub settings: &'a RunSettings,
     pub cancel: &'a CancelFlag,
+    /// `up --verify`: run each applied migration's verify script in the migration's own
+    /// transaction, before its COMMIT, so that a failing one rolls the migration back (see
+    /// [`Runner::verify_in_transaction`]).
+    pub verify_scripts: bool,
     /// PL/pgSQL bodies of functions created so far in this run, to place errors raised inside them.
     bodies: HashMap<String, BodyPlace>,
     dirty_session: bool,
@@ -316,6 +320,7 @@ impl<'a> Runner<'a> {
             reporter,
             settings,
             cancel,
+            verify_scripts: false,
             bodies: HashMap::new(),
             dirty_session: false,
         }
@@ -687,6 +692,7 @@ impl<'a> Runner<'a> {
                 return Err(Box::new(self.bare_failure(job.migration, e)));
             }
         }
+        self.verify_in_transaction(job)?;
         let duration = started.elapsed();
         let ran = Ran {
             version: job.version.clone(),
@@ -697,6 +703,84 @@ impl<'a> Runner<'a> {
             transactional: job.transactional,
         };
         Ok((ran, duration))
+    }
+
+    /// `up --verify`: the migration's verify script, run in the migration's still open
+    /// transaction after its statements and before its tracking row and COMMIT, so that it sees
+    /// what the migration did and its failure rolls the migration back. A verify script passes
+    /// unless it raises. Nothing to do going down, without `--verify`, or without a script.
+    fn verify_in_transaction(&mut self, job: &Job<'_>) -> Result<(), Box<MigrationFailure>> {
+        if !self.verify_scripts || job.direction != Direction::Up {
+            return Ok(());
+        }
+        let Some(verify) = job.migration.verify.as_ref() else {
+            return Ok(());
+        };
+        let verify_job = Job {
+            migration: job.migration,
+            version: job.version.clone(),
+            script: verify,
+            direction: Direction::Up,
+            transactional: true,
+            may_have_row: job.may_have_row,
+        };
+        let statements = verify
+            .statements()
+            .map_err(|e| Box::new(self.split_failure(&verify_job, e)))?;
+        if !verify.leaves_session_clean() {
+            self.dirty_session = true;
+        }
+        for index in 0..statements.len() {
+            if let Err(e) = self.run_statement(&verify_job, index, None) {
+                let mut failure = self.statement_failure(&verify_job, e);
+                failure.message = format!("verify script failed: {}", failure.message);
+                return Err(Box::new(failure));
+            }
+        }
+        Ok(())
+    }
+
+    /// `up --verify` after a no-transaction migration ran: its verify script, in a transaction
+    /// that is rolled back. What the migration did cannot be undone, so a failure records the
+    /// migration as failed, with every statement done.
+    fn verify_after_no_transaction(
+        &mut self,
+        job: &Job<'_>,
+        total: usize,
+        started: Instant,
+    ) -> Result<(), Box<MigrationFailure>> {
+        if !self.verify_scripts || job.direction != Direction::Up {
+            return Ok(());
+        }
+        let Some(verify) = job.migration.verify.as_ref() else {
+            return Ok(());
+        };
+        let Some(mut failure) = self.check(job.migration, verify) else {
+            return Ok(());
+        };
+        failure.message = format!("verify script failed: {}", failure.message);
+        failure.state_left = format!(
+            "no-transaction migration: all {total} statements ran and remain (they cannot be rolled back); its verify script failed, so it is recorded as failed: fix the database and run `ferry up --verify` again (only the verify script runs), or decide with `ferry repair {} --applied|--pending`",
+            job.migration.version
+        );
+        let message = format!(
+            "{}{}",
+            failure
+                .sqlstate
+                .as_deref()
+                .map(|s| format!("{s}: "))
+                .unwrap_or_default(),
+            failure.message
+        );
+        let _ = self.write_tracking(
+            job,
+            RowState::Failed,
+            total,
+            Some(&message),
+            started.elapsed(),
+        );
+        self.failed(job, &failure);
+        Err(Box::new(failure))
     }
 
     /// A no-transaction script: statement by statement, progress recorded after each, resumed
@@ -771,6 +855,7 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+        self.verify_after_no_transaction(job, total, started)?;
         let duration = started.elapsed();
         let done = self.write_tracking(job, RowState::Applied, total, None, duration);
         if let Err(e) = done {

@@ -29,6 +29,7 @@ pub fn run(ctx: &Context, args: &UpArgs, out: Output) -> Result<ExitStatus, Erro
                 .backup_dir
                 .as_deref()
                 .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_owned())),
+            verify: args.verify,
         },
     )?;
     Ok(run::render(&out, &report))

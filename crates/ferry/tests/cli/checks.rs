@@ -5,7 +5,7 @@
 use ferry_schema::{Catalog, ReadOptions};
 use ferry_test_support::{TestDb, TestProject, fresh_db};
 
-use super::{Run, ferry};
+use super::{Run, ferry, public_tables, schema, tracked};
 
 /// Roles are cluster-wide and shared by every test: created idempotently, never dropped.
 const ROLES: &str = "
@@ -827,4 +827,117 @@ fn snapshot_writes_checks_that_pass_at_once() {
         "{}",
         run.stdout
     );
+}
+
+const TOO_FEW_ITEMS: &str = "do $$ begin
+  if (select count(*) from items) < 2 then
+    raise exception 'items has % rows, expected at least 2', (select count(*) from items);
+  end if;
+end $$;
+";
+
+#[test]
+fn up_verify_rolls_back_a_migration_whose_verify_script_fails() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    project.write_migration(
+        "001_items.sql",
+        "create table items (id int primary key, name text);\n",
+    );
+    project.write_migration("001_items.verify.sql", "select count(*) from items;\n");
+    project.write_migration(
+        "002_fill.sql",
+        "alter table items add column price int;\ninsert into items values (1, 'a', 5);\n",
+    );
+    project.write_migration("002_fill.verify.sql", TOO_FEW_ITEMS);
+
+    // --single-transaction: the failing verify undoes the whole run.
+    let run = ferry(&project, &db, &["up", "--single-transaction", "--verify"]);
+    run.assert_code(2);
+    assert!(tracked(&db).is_empty(), "{:?}", tracked(&db));
+    assert!(public_tables(&db).is_empty());
+
+    ferry(&project, &db, &["up", "--to", "1", "--verify"]).assert_code(0);
+    let schema_before = schema(&db);
+    let tracked_before = tracked(&db);
+    assert_eq!(tracked_before, [("001".to_owned(), "applied".to_owned())]);
+
+    let run = ferry(&project, &db, &["up", "--verify"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("002_fill.verify.sql:3:5")
+            && run
+                .stderr
+                .contains("verify script failed: items has 1 rows, expected at least 2")
+            && run.stderr.contains("nothing of migration 002 remains"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(schema(&db), schema_before, "the schema is as it was");
+    assert_eq!(
+        tracked(&db),
+        tracked_before,
+        "the tracking table is as it was"
+    );
+    assert_eq!(
+        db.query_strings("select count(*) from items")[0][0].as_deref(),
+        Some("0")
+    );
+    let json = ferry(&project, &db, &["up", "--verify", "--json"]).json();
+    assert_eq!(json["failure"]["version"], "002", "{json:#}");
+    assert!(json["ran"].as_array().unwrap().is_empty());
+
+    // The verify script sees the migration's uncommitted work: a passing one lets it commit.
+    project.write_migration(
+        "002_fill.verify.sql",
+        "do $$ begin if (select count(*) from items where price = 5) <> 1 then raise exception 'no price'; end if; end $$;\n",
+    );
+    ferry(&project, &db, &["up", "--verify"]).assert_code(0);
+    assert_eq!(tracked(&db).len(), 2);
+    assert_eq!(
+        db.query_strings("select count(*) from items")[0][0].as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn up_verify_records_a_no_transaction_migration_as_failed() {
+    let db = fresh_db();
+    let project = TestProject::new();
+    project.write_migration("001_items.sql", "create table items (id int);\n");
+    project.write_migration(
+        "002_index.sql",
+        "-- ferry:no-transaction\ncreate index concurrently items_id_idx on items (id);\n",
+    );
+    project.write_migration(
+        "002_index.verify.sql",
+        "do $$ begin raise exception 'not good enough'; end $$;\n",
+    );
+    let run = ferry(&project, &db, &["up", "--verify"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("verify script failed: not good enough")
+            && run.stderr.contains("cannot be rolled back")
+            && run.stderr.contains("recorded as failed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        tracked(&db),
+        [
+            ("001".to_owned(), "applied".to_owned()),
+            ("002".to_owned(), "failed".to_owned())
+        ]
+    );
+    assert_eq!(
+        db.query_strings("select count(*) from pg_indexes where indexname = 'items_id_idx'")[0][0]
+            .as_deref(),
+        Some("1"),
+        "what ran stays"
+    );
+
+    // Fixed, `up --verify` runs only the verify script and records the migration applied.
+    project.write_migration("002_index.verify.sql", "select 1;\n");
+    ferry(&project, &db, &["up", "--verify"]).assert_code(0);
+    assert_eq!(tracked(&db)[1], ("002".to_owned(), "applied".to_owned()));
 }
