@@ -110,6 +110,47 @@ write_migrations() {
     done
 }
 
+# write_apply_inputs DIR N: DIR/migrations (write_migrations), and for psql the same files
+# as WORK/all.sql (concatenated) and WORK/per_file.sql (each between BEGIN and COMMIT).
+write_apply_inputs() {
+    local dir=$1 n=$2 f
+    write_migrations "$dir/migrations" "$n"
+    : >"$WORK/all.sql"
+    : >"$WORK/per_file.sql"
+    for f in "$dir"/migrations/*.sql; do
+        cat "$f" >>"$WORK/all.sql"
+        { echo "BEGIN;"; cat "$f"; echo "COMMIT;"; } >>"$WORK/per_file.sql"
+    done
+}
+
+# print_medians TSV WIDTH VARIANT...: one row per variant (its LABEL) of median wall, client
+# and server CPU, and min/max wall, from TSV rows `rep variant wall user sys server`; sets
+# MED_<variant>, SRV_<variant> and MIN_<variant> for the ratios.
+print_medians() {
+    local tsv=$1 width=$2 v w c s mn mx
+    shift 2
+    printf "  %-${width}s %9s %10s %10s %10s %10s\n" variant "wall s" "client s" "server s" "wall min" "wall max"
+    for v in "$@"; do
+        w=$(col_median "$tsv" "$v" 3)
+        c=$(awk -F'\t' -v v="$v" '$2 == v { print $4 + $5 }' "$tsv" | median)
+        s=$(col_median "$tsv" "$v" 6)
+        mn=$(awk -F'\t' -v v="$v" '$2 == v { print $3 }' "$tsv" | sort -g | head -1)
+        mx=$(awk -F'\t' -v v="$v" '$2 == v { print $3 }' "$tsv" | sort -g | tail -1)
+        printf "  %-${width}s %9.3f %10.2f %10.2f %10.3f %10.3f\n" "${LABEL[$v]}" "$w" "$c" "$s" "$mn" "$mx"
+        declare -g "MED_$v=$w" "SRV_$v=$s" "MIN_$v=$mn"
+    done
+}
+
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# rep_ratio TSV A B: the median of the per-repetition ratios of A's wall time to B's
+# (robust to one slow pass).
+rep_ratio() {
+    awk -F'\t' -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
+        END { for (r in x) if (r in y) print x[r] / y[r] }' "$1" | median
+}
+
 # check_tables DB N [ferry]: exactly N tables t_i and N indexes t_i_b_idx in public (and N
 # applied rows in ferry.migrations when the third argument is given), else fail loudly.
 check_tables() {

@@ -26,13 +26,7 @@ trap 'exit 130' INT TERM
 start_cluster "log_min_duration_statement=0" "log_line_prefix='@@%d@@ '"
 
 PROJ=$WORK/apply
-write_migrations "$PROJ/migrations" "$N"
-: >"$WORK/all.sql"
-: >"$WORK/per_file.sql"
-for f in "$PROJ"/migrations/*.sql; do
-    cat "$f" >>"$WORK/all.sql"
-    { echo "BEGIN;"; cat "$f"; echo "COMMIT;"; } >>"$WORK/per_file.sql"
-done
+write_apply_inputs "$PROJ" "$N"
 psql_args=(-X -q -v ON_ERROR_STOP=1 -h "$SOCK_DIR" -p "$BENCH_PORT" -U postgres)
 STRACE=$(command -v strace || true)
 

@@ -58,13 +58,7 @@ start_cluster
 # 1. apply
 # ---------------------------------------------------------------------------------------------
 APPLY_PROJ=$WORK/apply
-write_migrations "$APPLY_PROJ/migrations" "$N"
-: >"$WORK/all.sql"
-: >"$WORK/per_file.sql"
-for f in "$APPLY_PROJ"/migrations/*.sql; do
-    cat "$f" >>"$WORK/all.sql"
-    { echo "BEGIN;"; cat "$f"; echo "COMMIT;"; } >>"$WORK/per_file.sql"
-done
+write_apply_inputs "$APPLY_PROJ" "$N"
 
 psql_args=(-X -q -v ON_ERROR_STOP=1 -h "$SOCK_DIR" -p "$BENCH_PORT" -U postgres)
 VARIANTS=(psql_1 psql_per_file ferry_single ferry_up)
@@ -115,22 +109,7 @@ done
 {
     echo
     echo "apply, $N migrations: medians of $REPS interleaved repetitions (fresh database each run)"
-    printf '  %-48s %9s %10s %10s %10s %11s\n' variant "wall s" "client s" "server s" "wall min" "wall max"
-    for v in "${VARIANTS[@]}"; do
-        w=$(col_median "$APPLY_TSV" "$v" 3)
-        c=$(awk -F'\t' -v v="$v" '$2 == v { print $4 + $5 }' "$APPLY_TSV" | median)
-        s=$(col_median "$APPLY_TSV" "$v" 6)
-        mn=$(awk -F'\t' -v v="$v" '$2 == v { print $3 }' "$APPLY_TSV" | sort -g | head -1)
-        mx=$(awk -F'\t' -v v="$v" '$2 == v { print $3 }' "$APPLY_TSV" | sort -g | tail -1)
-        printf '  %-48s %9.3f %10.2f %10.2f %10.3f %11.3f\n' "${LABEL[$v]}" "$w" "$c" "$s" "$mn" "$mx"
-        declare "MED_$v=$w" "SRV_$v=$s" "MIN_$v=$mn"
-    done
-    # Ratios of the medians, and the median of the per-repetition ratios (robust to a slow pass).
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-    rep_ratio() {
-        awk -F'\t' -v a="$1" -v b="$2" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
-            END { for (r in x) if (r in y) print x[r] / y[r] }' "$APPLY_TSV" | median
-    }
+    print_medians "$APPLY_TSV" 48 "${VARIANTS[@]}"
     verdict() { awk -v r="$1" -v g="$GOAL" 'BEGIN { print (r <= g ? "MET" : "MISSED") }'; }
     r1=$(ratio "$MED_ferry_single" "$MED_psql_1")
     r2=$(ratio "$MED_ferry_up" "$MED_psql_per_file")
@@ -139,7 +118,7 @@ done
     echo "ratio ferry up / psql per-file BEGIN..COMMIT = $r2 (goal <= $GOAL) $(verdict "$r2")"
     echo "  the same two ratios from other statistics (the wall times are noisy, see README):"
     printf '    median of per-repetition ratios: %.2f and %.2f\n' \
-        "$(rep_ratio ferry_single psql_1)" "$(rep_ratio ferry_up psql_per_file)"
+        "$(rep_ratio "$APPLY_TSV" ferry_single psql_1)" "$(rep_ratio "$APPLY_TSV" ferry_up psql_per_file)"
     printf '    ratio of the minimum wall times: %s and %s\n' \
         "$(ratio "$MIN_ferry_single" "$MIN_psql_1")" "$(ratio "$MIN_ferry_up" "$MIN_psql_per_file")"
     printf '    ratio of the median server CPU:  %s and %s\n' \

@@ -227,33 +227,19 @@ done
 {
     echo
     echo "schema of $TABLES tables: medians of $REPS interleaved repetitions"
-    printf '  %-28s %9s %10s %10s %10s %10s\n' variant "wall s" "client s" "server s" "wall min" "wall max"
-    for v in "${VARIANTS[@]}"; do
-        w=$(col_median "$TSV" "$v" 3)
-        c=$(awk -F'\t' -v v="$v" '$2 == v { print $4 + $5 }' "$TSV" | median)
-        s=$(col_median "$TSV" "$v" 6)
-        mn=$(awk -F'\t' -v v="$v" '$2 == v { print $3 }' "$TSV" | sort -g | head -1)
-        mx=$(awk -F'\t' -v v="$v" '$2 == v { print $3 }' "$TSV" | sort -g | tail -1)
-        printf '  %-28s %9.3f %10.2f %10.2f %10.3f %10.3f\n' "${LABEL[$v]}" "$w" "$c" "$s" "$mn" "$mx"
-        declare "MED_$v=$w" "SRV_$v=$s" "MIN_$v=$mn"
-    done
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-    rep_ratio() {
-        awk -F'\t' -v a="$1" -v b="$2" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
-            END { for (r in x) if (r in y) print x[r] / y[r] }' "$TSV" | median
-    }
+    print_medians "$TSV" 28 "${VARIANTS[@]}"
     r=$(ratio "$MED_ferry_dump" "$MED_pg_dump")
     echo
     echo "ratio ferry dump / pg_dump --schema-only = $r (goal <= $DUMP_GOAL) $(awk -v r="$r" -v g="$DUMP_GOAL" 'BEGIN { print (r <= g ? "MET" : "MISSED") }')"
     printf '    median of per-repetition ratios: %.2f; ratio of the minimum wall times: %s; of the median server CPU: %s\n' \
-        "$(rep_ratio ferry_dump pg_dump)" "$(ratio "$MIN_ferry_dump" "$MIN_pg_dump")" "$(ratio "$SRV_ferry_dump" "$SRV_pg_dump")"
+        "$(rep_ratio "$TSV" ferry_dump pg_dump)" "$(ratio "$MIN_ferry_dump" "$MIN_pg_dump")" "$(ratio "$SRV_ferry_dump" "$SRV_pg_dump")"
     awk -v t="$MED_ferry_diff" -v g="$DIFF_GOAL" -v n="$DIFF_STATEMENTS" \
         'BEGIN { printf "ferry diff A B (100 differences, %d statements): %.3f s (goal: well under a second, taken as < %.2f s) %s\n", n, t, g, (t < g ? "MET" : "MISSED") }'
     if [[ -n $MIGRA_BIN ]]; then
         r=$(ratio "$MED_ferry_diff" "$MED_migra")
         echo "ratio ferry diff / migra --unsafe = $r (migra's script: $MIGRA_CHECK)"
         printf '    median of per-repetition ratios: %.2f; ratio of the minimum wall times: %s\n' \
-            "$(rep_ratio ferry_diff migra)" "$(ratio "$MIN_ferry_diff" "$MIN_migra")"
+            "$(rep_ratio "$TSV" ferry_diff migra)" "$(ratio "$MIN_ferry_diff" "$MIN_migra")"
     else
         echo "ratio ferry diff / migra: not measured: $MIGRA_WHY"
     fi

@@ -307,13 +307,6 @@ pub fn find_client(tool: Tool, server_major: u32) -> Result<PgClient, BackupErro
     }
 }
 
-/// The server's major version (`server_version_num` / 10000: 16 for 160004, 9 for 90624).
-pub fn server_major(client: &mut postgres::Client) -> Result<u32, postgres::Error> {
-    let row = client.query_one("select current_setting('server_version_num')::int", &[])?;
-    let num: i32 = row.get(0);
-    Ok((num / 10000) as u32)
-}
-
 /// How a client program reaches the target: libpq's variables, taken from the driver's
 /// configuration. `Debug` never shows the password.
 #[derive(Clone, Default)]

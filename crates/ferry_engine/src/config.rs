@@ -26,6 +26,28 @@ pub const FILE_NAME: &str = "ferry.toml";
 /// The name of the optional dotenv file in the project root.
 pub const DOTENV_FILE_NAME: &str = ".env";
 
+impl ConfigError {
+    /// A TOML file that does not parse into what it must hold, at the error's line and
+    /// column; `hint` follows a message about an unknown key.
+    pub(crate) fn from_toml(path: &Path, text: &str, err: &toml::de::Error, hint: &str) -> Self {
+        let (line, column) = err
+            .span()
+            .map(|span| line_col(text, span.start))
+            .unwrap_or((1, 1));
+        let mut message = err.message().trim_end().to_owned();
+        if message.starts_with("unknown field") {
+            message.push_str("; ");
+            message.push_str(hint);
+        }
+        ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 /// Errors from finding, reading or interpreting ferry.toml (and `.env`).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -293,20 +315,12 @@ impl Config {
     pub fn parse(root: PathBuf, file: Option<PathBuf>, text: &str) -> Result<Config, ConfigError> {
         let display_path = file.clone().unwrap_or_else(|| PathBuf::from(FILE_NAME));
         let mut raw: RawConfig = toml::from_str(text).map_err(|err| {
-            let (line, column) = err
-                .span()
-                .map(|span| line_col(text, span.start))
-                .unwrap_or((1, 1));
-            let mut message = err.message().trim_end().to_owned();
-            if message.starts_with("unknown field") {
-                message.push_str("; remove the key or fix its spelling");
-            }
-            ConfigError::Invalid {
-                path: display_path,
-                line,
-                column,
-                message,
-            }
+            ConfigError::from_toml(
+                &display_path,
+                text,
+                &err,
+                "remove the key or fix its spelling",
+            )
         })?;
         let lines = environment_header_lines(text);
         let checks = std::mem::take(&mut raw.check)
@@ -528,7 +542,7 @@ fn load_dotenv(root: &Path) -> Result<Option<PathBuf>, ConfigError> {
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);

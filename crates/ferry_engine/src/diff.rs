@@ -36,8 +36,8 @@ pub struct DiffReport {
 /// folder), limited to `schemas` when any are given.
 pub fn diff(ctx: &Context, from: &str, to: &str, schemas: &[String]) -> Result<DiffReport, Error> {
     let base = &ctx.overrides.base_dir;
-    let from = SchemaSource::parse(from, base)?;
-    let to = SchemaSource::parse(to, base)?;
+    let from = SchemaSource::parse(from, base, ctx.config.layout)?;
+    let to = SchemaSource::parse(to, base, ctx.config.layout)?;
     let (a, b) = match (&from, &to) {
         // Two live databases: read at the same time.
         (SchemaSource::Database(_), SchemaSource::Database(_)) => std::thread::scope(|s| {
@@ -123,11 +123,8 @@ pub fn generate(ctx: &Context, name: &str, dry_run: bool) -> Result<GenerateRepo
     let (dir, set) = crate::ops::next_migration(ctx, name)?;
 
     let mut scratch = Scratch::default();
-    let migrations = SchemaSource::Migrations {
-        label: ctx.config.dir.display().to_string(),
-        dir: dir.clone(),
-    };
-    let current = scratch.read(ctx, &migrations)?;
+    let what = format!("the migrations in {}", ctx.config.dir.display());
+    let current = scratch.build(ctx, &what, &set)?;
     let wanted = scratch.read(ctx, &desired)?;
     let options = DiffOptions {
         server_major: current.server_major,

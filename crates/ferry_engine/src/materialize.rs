@@ -19,25 +19,26 @@ use crate::pg::{EphemeralCluster, PgBinaries};
 use crate::plan::PlannedApply;
 use crate::runner::Runner;
 use crate::session::Session;
-use crate::source::{self, Migration, MigrationSet, Script, Version};
+use crate::source::{self, Layout, Migration, MigrationSet, Script, Version};
 
 /// One side of a comparison.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum SchemaSource {
     /// A live database (`postgres://…`), read as it is.
     Database(String),
     /// SQL files applied in order: a schema file, or a folder of them (sorted by path).
     /// `label` is the path as the user wrote it.
     SqlFiles { label: String, files: Vec<PathBuf> },
-    /// A migrations folder in any layout ferry reads: every up script, in version order.
-    Migrations { label: String, dir: PathBuf },
+    /// A migrations folder in any layout ferry reads, as read: every up script, in
+    /// version order.
+    Migrations { label: String, set: MigrationSet },
 }
 
 impl SchemaSource {
     /// Reads a command-line argument: a URL, a `.sql` file, a migrations folder, or a folder
     /// of schema files (one whose `.sql` files are not named as migrations). A relative
-    /// path is relative to `base`.
-    pub fn parse(text: &str, base: &Path) -> Result<SchemaSource, Error> {
+    /// path is relative to `base`; a folder is read as `layout` (ferry.toml's), or detected.
+    pub fn parse(text: &str, base: &Path, layout: Option<Layout>) -> Result<SchemaSource, Error> {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             return Ok(SchemaSource::Database(text.to_owned()));
         }
@@ -50,10 +51,8 @@ impl SchemaSource {
             });
         }
         if path.is_dir() {
-            return Ok(match source::discover(&path) {
-                Ok(set) if !set.migrations.is_empty() => {
-                    SchemaSource::Migrations { label, dir: path }
-                }
+            return Ok(match source::discover_as(&path, layout) {
+                Ok(set) if !set.migrations.is_empty() => SchemaSource::Migrations { label, set },
                 _ => SchemaSource::SqlFiles {
                     files: sql_files(&path)?,
                     label,
@@ -160,7 +159,7 @@ impl Scratch {
                 let mut client =
                     connect::connect(&target, "ferry diff", ConnectOptions::default())?;
                 let model = ferry_schema::read(&mut client, &options)?;
-                let server_major = server_major(&mut client)?;
+                let server_major = crate::session::server_major(&mut client)?;
                 Ok(Side {
                     model,
                     server_major,
@@ -186,26 +185,21 @@ impl Scratch {
                         .collect::<Result<_, source::SourceError>>()?,
                     ..MigrationSet::default()
                 };
-                self.build(ctx, source, &set, &options)
+                self.build(ctx, &source.describe(), &set)
             }
-            SchemaSource::Migrations { dir, .. } => {
-                let set = source::discover_as(dir, ctx.config.layout)?;
-                self.build(ctx, source, &set, &options)
-            }
+            SchemaSource::Migrations { set, .. } => self.build(ctx, &source.describe(), set),
         }
     }
 
-    fn build(
-        &mut self,
-        ctx: &Context,
-        source: &SchemaSource,
-        set: &MigrationSet,
-        options: &ferry_schema::ReadOptions,
-    ) -> Result<Side, Error> {
+    /// Applies every migration of `set` in a new database of the throwaway cluster and
+    /// reads its model; `what` names the source in messages.
+    pub fn build(&mut self, ctx: &Context, what: &str, set: &MigrationSet) -> Result<Side, Error> {
+        let options = ferry_schema::ReadOptions {
+            tracking_schema: ctx.config.tracking_schema.clone(),
+        };
         if let Some((version, paths)) = set.duplicates.first() {
             return Err(Error::Usage(format!(
-                "{}: version {version} is used by more than one file ({})",
-                source.describe(),
+                "{what}: version {version} is used by more than one file ({})",
                 paths
                     .iter()
                     .map(|p| p.display().to_string())
@@ -231,10 +225,7 @@ impl Scratch {
             "ferry diff",
             ConnectOptions::default(),
         )?;
-        let description = format!(
-            "{} (built on a throwaway PostgreSQL {major})",
-            source.describe()
-        );
+        let description = format!("{what} (built on a throwaway PostgreSQL {major})");
         let mut session = Session::from_client(
             client,
             description.clone(),
@@ -260,22 +251,15 @@ impl Scratch {
         .apply(set, &plan);
         if let Some(failure) = outcome.failure {
             return Err(Error::Build {
-                what: source.describe(),
+                what: what.to_owned(),
                 failure: Box::new(failure),
             });
         }
-        let model = ferry_schema::read(&mut session.client, options)?;
+        let model = ferry_schema::read(&mut session.client, &options)?;
         Ok(Side {
             model,
             server_major: major,
             description,
         })
     }
-}
-
-fn server_major(client: &mut postgres::Client) -> Result<u32, Error> {
-    let row = client
-        .query_one("select current_setting('server_version_num')::int", &[])
-        .map_err(Error::db("reading the server version"))?;
-    Ok((row.get::<_, i32>(0) / 10000) as u32)
 }

@@ -325,8 +325,7 @@ pub fn up(ctx: &Context, args: &UpArgs) -> Result<RunReport, Error> {
     // A backup that cannot be made stops the run before anything runs, even the tracking tables.
     let backup = match backup_params(ctx, args)? {
         Some(conn) => {
-            let major = crate::backup::server_major(&mut session.client)
-                .map_err(Error::db("reading the server version"))?;
+            let major = session.server_major()?;
             let pg_dump = crate::backup::find_client(crate::backup::Tool::Dump, major)?;
             Some((conn, pg_dump, major))
         }
@@ -1369,8 +1368,7 @@ pub fn restore(
     let mut session = ctx.open("restore")?;
     let (conn, _) = backup::target_params(&ctx.config, &ctx.target, "restore into")?;
     ctx.refuse_if_protected(&session, "restore")?;
-    let major = backup::server_major(&mut session.client)
-        .map_err(Error::db("reading the server version"))?;
+    let major = session.server_major()?;
     let pg_restore = backup::find_client(Tool::Restore, major)?;
     let archive = backup::inspect(&pg_restore, &file)?;
     if !args.yes {

@@ -69,14 +69,7 @@ impl Session {
 
     /// The major version of the server (`server_version_num` / 10000).
     pub fn server_major(&mut self) -> Result<u32, Error> {
-        let row = self
-            .client
-            .query_one(
-                "select current_setting('server_version_num')::int / 10000",
-                &[],
-            )
-            .map_err(Error::db("reading the server version"))?;
-        Ok(row.get::<_, i32>(0) as u32)
+        server_major(&mut self.client)
     }
 
     /// The rows of the tracking table (none when it does not exist yet).
@@ -246,4 +239,15 @@ fn truncate(text: &str, max: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// The server's major version (`server_version_num` / 10000: 16 for 160004, 9 for 90624).
+pub fn server_major(client: &mut Client) -> Result<u32, Error> {
+    let row = client
+        .query_one(
+            "select current_setting('server_version_num')::int / 10000",
+            &[],
+        )
+        .map_err(Error::db("reading the server version"))?;
+    Ok(row.get::<_, i32>(0) as u32)
 }

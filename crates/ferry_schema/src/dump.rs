@@ -86,28 +86,7 @@ pub fn dump(catalog: &Catalog) -> String {
     section(
         &mut out,
         "composite types",
-        catalog
-            .composites
-            .iter()
-            .map(|t| {
-                let attributes: Vec<String> = t
-                    .attributes
-                    .iter()
-                    .map(|a| {
-                        let mut text = format!("    {} {}", ident(&a.name), a.data_type);
-                        if let Some(c) = &a.collation {
-                            let _ = write!(text, " COLLATE {c}");
-                        }
-                        text
-                    })
-                    .collect();
-                format!(
-                    "CREATE TYPE {} AS (\n{}\n);",
-                    qualified(&t.schema, &t.name),
-                    attributes.join(",\n")
-                )
-            })
-            .collect(),
+        catalog.composites.iter().map(composite).collect(),
     );
     section(
         &mut out,
@@ -288,6 +267,27 @@ pub fn dump(catalog: &Catalog) -> String {
     out
 }
 
+pub(crate) fn composite(t: &CompositeType) -> String {
+    let attributes: Vec<String> = t
+        .attributes
+        .iter()
+        .map(|a| format!("    {} {}", ident(&a.name), attribute_type(a)))
+        .collect();
+    format!(
+        "CREATE TYPE {} AS (\n{}\n);",
+        qualified(&t.schema, &t.name),
+        attributes.join(",\n")
+    )
+}
+
+/// An attribute's type, with its collation when it has one.
+pub(crate) fn attribute_type(a: &Attribute) -> String {
+    match &a.collation {
+        Some(c) => format!("{} COLLATE {c}", a.data_type),
+        None => a.data_type.clone(),
+    }
+}
+
 pub(crate) fn domain(d: &Domain) -> String {
     let mut text = format!(
         "CREATE DOMAIN {} AS {}",
@@ -401,21 +401,27 @@ pub(crate) fn partition_overrides(t: &Table, parent: Option<&Table>) -> Vec<Stri
         return Vec::new();
     };
     let name = qualified(&t.schema, &t.name);
+    t.columns
+        .iter()
+        .filter_map(|c| Some((c, parent.columns.iter().find(|p| p.name == c.name)?)))
+        .flat_map(|(c, p)| not_null_and_default_changes(&name, p, c))
+        .collect()
+}
+
+/// `ALTER COLUMN … SET/DROP NOT NULL` and `SET/DROP DEFAULT` that turn column `from` of
+/// `table` into `to`, where they differ.
+pub(crate) fn not_null_and_default_changes(table: &str, from: &Column, to: &Column) -> Vec<String> {
+    let alter = format!("ALTER TABLE {table} ALTER COLUMN {}", ident(&to.name));
     let mut out = Vec::new();
-    for c in &t.columns {
-        let Some(p) = parent.columns.iter().find(|p| p.name == c.name) else {
-            continue;
-        };
-        let alter = format!("ALTER TABLE {name} ALTER COLUMN {}", ident(&c.name));
-        if c.not_null && !p.not_null {
-            out.push(format!("{alter} SET NOT NULL;"));
-        }
-        if c.generated.is_none() && c.default != p.default {
-            out.push(match &c.default {
-                Some(default) => format!("{alter} SET DEFAULT {default};"),
-                None => format!("{alter} DROP DEFAULT;"),
-            });
-        }
+    if from.not_null != to.not_null {
+        let verb = if to.not_null { "SET" } else { "DROP" };
+        out.push(format!("{alter} {verb} NOT NULL;"));
+    }
+    if to.generated.is_none() && from.default != to.default {
+        out.push(match &to.default {
+            Some(default) => format!("{alter} SET DEFAULT {default};"),
+            None => format!("{alter} DROP DEFAULT;"),
+        });
     }
     out
 }

@@ -52,7 +52,7 @@ use postgres::Client;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, line_col};
 
 pub use snapshot::{Snapshot, snapshot};
 
@@ -463,20 +463,12 @@ pub fn parse_file(text: &str, path: &Path, label: &str) -> Result<Vec<Check>, Co
         check: Vec<toml::Spanned<toml::Table>>,
     }
     let file: CheckFile = toml::from_str(text).map_err(|err| {
-        let (line, column) = err
-            .span()
-            .map(|span| line_col(text, span.start))
-            .unwrap_or((1, 1));
-        let mut message = err.message().trim_end().to_owned();
-        if message.starts_with("unknown field") {
-            message.push_str("; a checks file holds only [[check]] tables");
-        }
-        ConfigError::Invalid {
-            path: path.to_owned(),
-            line,
-            column,
-            message,
-        }
+        ConfigError::from_toml(
+            path,
+            text,
+            &err,
+            "a checks file holds only [[check]] tables",
+        )
     })?;
     file.check
         .into_iter()
@@ -812,14 +804,6 @@ fn split_label(root: &Path, label: &str) -> (PathBuf, usize) {
         Some((path, line)) => (root.join(path), line.parse().unwrap_or(1)),
         None => (root.join(label), 1),
     }
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 #[cfg(test)]

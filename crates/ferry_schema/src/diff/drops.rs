@@ -706,18 +706,14 @@ fn rename_in(text: &str, old: &str, new: &str) -> String {
     while let Some(at) = text[done..].find(old) {
         let start = done + at;
         let end = start + old.len();
-        let whole = (start == 0 || !is_name_char(bytes[start - 1]))
-            && (end == bytes.len() || !is_name_char(bytes[end]));
+        let whole = (start == 0 || !super::is_name_byte(bytes[start - 1]))
+            && (end == bytes.len() || !super::is_name_byte(bytes[end]));
         out.push_str(&text[done..start]);
         out.push_str(if whole { new } else { old });
         done = end;
     }
     out.push_str(&text[done..]);
     out
-}
-
-fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.' || b == b'"' || b >= 0x80
 }
 
 #[cfg(test)]

@@ -38,7 +38,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::dump::{ident, literal, qualified};
+use crate::dump::literal;
+pub(crate) use crate::dump::{ident as id, qualified as q};
 use crate::model::*;
 
 /// How the diff is written.
@@ -268,20 +269,23 @@ impl Plan<'_> {
     /// Forgets everything that hangs on a table or view: its comments, its columns' and
     /// constraints' comments, its privileges, its indexes' comments.
     pub(crate) fn forget_relation(&mut self, schema: &str, name: &str, indexes: &[String]) {
-        let q = qualified(schema, name);
-        let column_prefix = format!("COLUMN {q}.");
-        let on_suffix = format!(" ON {q}");
+        let name = q(schema, name);
+        let column_prefix = format!("COLUMN {name}.");
+        let on_suffix = format!(" ON {name}");
+        let whole = [
+            format!("TABLE {name}"),
+            format!("VIEW {name}"),
+            format!("MATERIALIZED VIEW {name}"),
+        ];
         self.base.comments.retain(|c| {
             !(c.object.starts_with(&column_prefix)
                 || c.object.ends_with(&on_suffix)
-                || c.object == format!("TABLE {q}")
-                || c.object == format!("VIEW {q}")
-                || c.object == format!("MATERIALIZED VIEW {q}"))
+                || whole.contains(&c.object))
         });
         for index in indexes {
-            self.forget(&format!("INDEX {}", qualified(schema, index)));
+            self.forget(&format!("INDEX {}", q(schema, index)));
         }
-        self.forget(&format!("TABLE {q}"));
+        self.forget(&whole[0]);
     }
 }
 
@@ -303,7 +307,7 @@ pub(crate) fn mentions(sql: &str, name: &str) -> bool {
     false
 }
 
-fn is_name_byte(b: u8) -> bool {
+pub(crate) fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.' || b == b'"' || b >= 0x80
 }
 
@@ -329,7 +333,7 @@ pub(crate) fn parent_checks<'c>(catalog: &'c Catalog, table: &Table) -> Vec<&'c 
 
 /// `public.f(` — how a call of a function is written in a deparsed expression.
 pub(crate) fn call_prefix(f: &Function) -> String {
-    format!("{}(", qualified(&f.schema, &f.name))
+    format!("{}(", q(&f.schema, &f.name))
 }
 
 /// How `COMMENT ON` and `GRANT` name a function.
@@ -337,7 +341,7 @@ pub(crate) fn function_object(f: &Function) -> String {
     format!(
         "{} {}({})",
         if f.procedure { "PROCEDURE" } else { "FUNCTION" },
-        qualified(&f.schema, &f.name),
+        q(&f.schema, &f.name),
         f.identity_arguments
     )
 }
@@ -348,14 +352,6 @@ pub(crate) fn quote_list(values: &[String]) -> String {
         .map(|v| literal(v))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-pub(crate) fn q(schema: &str, name: &str) -> String {
-    qualified(schema, name)
-}
-
-pub(crate) fn id(name: &str) -> String {
-    ident(name)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! nothing uses them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 use super::rebuild::{Key2, function_key};
 use super::{Action, Phase, Plan, function_object, id, q, quote_list};
@@ -201,15 +200,7 @@ impl Plan<'_> {
                 .find(|b| b.schema == t.schema && b.name == t.name)
                 .cloned()
             else {
-                let catalog = Catalog {
-                    composites: vec![t.clone()],
-                    ..Catalog::default()
-                };
-                let text = dump::dump(&catalog);
-                let sql = text[text.find("CREATE TYPE").unwrap_or(0)..]
-                    .trim_end()
-                    .to_owned();
-                self.push(Phase::Types, Action::Create, object, sql);
+                self.push(Phase::Types, Action::Create, object, dump::composite(t));
                 continue;
             };
             for a in &old.attributes {
@@ -225,7 +216,7 @@ impl Plan<'_> {
                 }
             }
             for a in &t.attributes {
-                let typed = attribute_type(a);
+                let typed = dump::attribute_type(a);
                 match old.attributes.iter().find(|o| o.name == a.name) {
                     None => self.push(
                         Phase::Types,
@@ -548,14 +539,6 @@ impl Plan<'_> {
             self.push(Phase::Privileges, action, lower_kind(&object), sql);
         }
     }
-}
-
-fn attribute_type(a: &Attribute) -> String {
-    let mut text = a.data_type.clone();
-    if let Some(c) = &a.collation {
-        let _ = write!(text, " COLLATE {c}");
-    }
-    text
 }
 
 /// `TABLE public.users` as `table public.users`.

@@ -76,19 +76,7 @@ impl Plan<'_> {
         if old.partition_of.is_some() && new.partition_of.is_some() {
             for column in &new.columns {
                 if let Some(before) = old.columns.iter().find(|c| c.name == column.name) {
-                    let alter = format!("ALTER TABLE {name} ALTER COLUMN {}", id(&column.name));
-                    let mut statements = Vec::new();
-                    if before.not_null != column.not_null {
-                        let verb = if column.not_null { "SET" } else { "DROP" };
-                        statements.push(format!("{alter} {verb} NOT NULL;"));
-                    }
-                    if column.generated.is_none() && before.default != column.default {
-                        statements.push(match &column.default {
-                            Some(default) => format!("{alter} SET DEFAULT {default};"),
-                            None => format!("{alter} DROP DEFAULT;"),
-                        });
-                    }
-                    for sql in statements {
+                    for sql in dump::not_null_and_default_changes(&name, before, column) {
                         self.push(Phase::AlterTables, Action::Alter, object.clone(), sql);
                     }
                 }
@@ -473,11 +461,6 @@ fn lossless(old: &str, new: &str) -> bool {
                 scale(&b) == scale(&a) && b[0] >= a[0]
             }
         };
-    }
-    if let Some(Some(a)) = typmod(old, "character varying")
-        && new == "text"
-    {
-        return a[0] > 0;
     }
     false
 }
